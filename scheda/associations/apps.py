@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AssociationsConfig(AppConfig):
+    name = "scheda.associations"
+    label = "associations"

@@ -1,0 +1,265 @@
+"""Writers of association types, labels and associations. Every association is written in both
+directions in one transaction, so the two sides never disagree."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
+from scheda.objects import catalogue
+from scheda.objects.models import ObjectType
+from scheda.associations.models import Association, AssociationType
+
+# The most associations one record may have with records of one other object type.
+ASSOCIATION_LIMIT = 50_000
+# The most labels between one pair of object types (HubSpot's limit).
+LABEL_LIMIT = 50
+FIRST_USER_TYPE_ID = 10_000
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An association to write: `from_id` with `to_id` under `type_id` (and its inverse)."""
+
+    from_id: int
+    to_id: int
+    type_id: int
+
+
+def install_standard_association_types() -> None:
+    by_name = {t.name: t for t in ObjectType.objects.all()}
+    existing = set(AssociationType.objects.values_list("id", flat=True))
+    rows = [
+        AssociationType(
+            id=type_id, from_object_type=by_name[from_name], to_object_type=by_name[to_name],
+            category=AssociationType.Category.HUBSPOT_DEFINED, label=label,
+            name=f"{from_name}_to_{to_name}" + (f"_{label.lower().replace(' ', '_')}" if label else ""),
+            limit=1 if type_id in catalogue.SINGLE_ASSOCIATION_TYPES else None,
+        )
+        for type_id, from_name, to_name, label, _inverse in catalogue.ASSOCIATION_TYPES
+        if type_id not in existing and from_name in by_name and to_name in by_name
+    ]
+    AssociationType.objects.bulk_create(rows)
+    for type_id, _f, _t, _l, inverse in catalogue.ASSOCIATION_TYPES:
+        if type_id not in existing:
+            AssociationType.objects.filter(id=type_id).update(inverse_id=inverse)
+
+
+def types_between(from_type: ObjectType, to_type: ObjectType) -> list[AssociationType]:
+    return list(AssociationType.objects.filter(from_object_type=from_type, to_object_type=to_type))
+
+
+def _next_type_ids(count: int) -> list[int]:
+    start = max(FIRST_USER_TYPE_ID, (AssociationType.objects.aggregate(n=Max("id"))["n"] or 0) + 1)
+    return list(range(start, start + count))
+
+
+@transaction.atomic
+def default_type(from_type: ObjectType, to_type: ObjectType) -> AssociationType:
+    """The unlabeled type between two object types, created for a pair that has none yet, so
+    records of any two types can be associated."""
+    found = AssociationType.objects.filter(from_object_type=from_type, to_object_type=to_type, label=None).first()
+    if found:
+        return found
+    category = (AssociationType.Category.USER_DEFINED if from_type.is_custom or to_type.is_custom
+                else AssociationType.Category.HUBSPOT_DEFINED)
+    if from_type == to_type:
+        (only,) = _next_type_ids(1)
+        made = AssociationType.objects.create(id=only, from_object_type=from_type, to_object_type=to_type,
+                                              category=category, name=f"{from_type.name}_to_{to_type.name}")
+        made.inverse = made
+        made.save(update_fields=["inverse"])
+        return made
+    forward_id, backward_id = _next_type_ids(2)
+    forward = AssociationType.objects.create(id=forward_id, from_object_type=from_type, to_object_type=to_type,
+                                             category=category, name=f"{from_type.name}_to_{to_type.name}")
+    backward = AssociationType.objects.create(id=backward_id, from_object_type=to_type, to_object_type=from_type,
+                                              category=category, name=f"{to_type.name}_to_{from_type.name}", inverse=forward)
+    forward.inverse = backward
+    forward.save(update_fields=["inverse"])
+    return forward
+
+
+@transaction.atomic
+def create_label(from_type: ObjectType, to_type: ObjectType, label: str, inverse_label: str | None = None,
+                 name: str = "") -> AssociationType:
+    """A user-defined label: single (the same words both ways) or paired ("Manager" /
+    "Employee"). Returns the type in the from -> to direction."""
+    label = (label or "").strip()
+    if not label:
+        raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
+    default_type(from_type, to_type)
+    pair = Q(from_object_type=from_type, to_object_type=to_type) | Q(from_object_type=to_type, to_object_type=from_type)
+    labelled = AssociationType.objects.filter(pair, category=AssociationType.Category.USER_DEFINED).exclude(label=None)
+    if labelled.filter(from_object_type=from_type, label=label).exists():
+        raise Conflict(f"The label {label!r} already exists", [FieldError("Label exists", "DUPLICATE_LABEL", "label")])
+    if labelled.filter(from_object_type=from_type, to_object_type=to_type).count() >= LABEL_LIMIT:
+        raise LimitExceeded(f"At most {LABEL_LIMIT} labels between two object types",
+                            [FieldError("Too many labels", "LABEL_LIMIT", "label")])
+    user = AssociationType.Category.USER_DEFINED
+    name = name or label.lower().replace(" ", "_")
+    if from_type == to_type and not inverse_label:
+        (only,) = _next_type_ids(1)
+        made = AssociationType.objects.create(id=only, from_object_type=from_type, to_object_type=to_type,
+                                              category=user, label=label, name=name)
+        made.inverse = made
+        made.save(update_fields=["inverse"])
+        return made
+    forward_id, backward_id = _next_type_ids(2)
+    forward = AssociationType.objects.create(id=forward_id, from_object_type=from_type, to_object_type=to_type,
+                                             category=user, label=label, name=name)
+    backward = AssociationType.objects.create(id=backward_id, from_object_type=to_type, to_object_type=from_type,
+                                              category=user, label=inverse_label or label,
+                                              name=f"{name}_inverse" if inverse_label else name, inverse=forward)
+    forward.inverse = backward
+    forward.save(update_fields=["inverse"])
+    return forward
+
+
+def get_type(type_id: int) -> AssociationType:
+    found = AssociationType.objects.select_related("inverse").filter(id=type_id).first()
+    if found is None:
+        raise NotFound(f"No association type {type_id}", [FieldError(f"No association type {type_id}", "UNKNOWN_TYPE", "associationTypeId")])
+    return found
+
+
+@transaction.atomic
+def update_label(association_type: AssociationType, label: str, inverse_label: str | None = None) -> AssociationType:
+    if association_type.category != AssociationType.Category.USER_DEFINED or association_type.label is None:
+        raise ValidationFailed("Only user-defined labels can be changed", [FieldError("Not a user-defined label", "READ_ONLY", "associationTypeId")])
+    if not label.strip():
+        raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
+    association_type.label = label.strip()
+    association_type.save(update_fields=["label"])
+    inverse = association_type.inverse
+    if inverse and inverse.pk != association_type.pk and inverse_label is not None:
+        inverse.label = inverse_label.strip()
+        inverse.save(update_fields=["label"])
+    return association_type
+
+
+@transaction.atomic
+def delete_label(association_type: AssociationType) -> None:
+    """Delete a user-defined label; records keep their unlabeled association."""
+    if association_type.category != AssociationType.Category.USER_DEFINED or association_type.label is None:
+        raise ValidationFailed("Only user-defined labels can be deleted", [FieldError("Not a user-defined label", "READ_ONLY", "associationTypeId")])
+    ids = {association_type.pk, association_type.inverse_id}
+    Association.objects.filter(type_id__in=ids).delete()
+    AssociationType.objects.filter(id__in=ids).update(inverse=None)
+    AssociationType.objects.filter(id__in=ids).delete()
+
+
+def set_limit(association_type: AssociationType, limit: int | None) -> AssociationType:
+    if limit is not None and not 1 <= limit <= ASSOCIATION_LIMIT:
+        raise ValidationFailed(f"A limit is from 1 to {ASSOCIATION_LIMIT}", [FieldError("Limit out of range", "INVALID_LIMIT", "maxToObjectIds")])
+    association_type.limit = limit
+    association_type.save(update_fields=["limit"])
+    return association_type
+
+
+# --- associations between records -----------------------------------------------------------
+
+
+def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int:
+    """Write associations (each with its inverse and, for a label, the unlabeled type too).
+    Checks that every record exists and is active and that types fit the records' object types
+    and limits; on any error raises ValidationFailed and writes nothing. Returns how many
+    associations were new. Runs inside the caller's transaction."""
+    pairs = list(dict.fromkeys(pairs))
+    if not pairs:
+        return 0
+    from scheda.records.models import Record
+
+    types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
+    ids = {p.from_id for p in pairs} | {p.to_id for p in pairs}
+    records = dict(Record.objects.filter(id__in=ids, archived=False).values_list("id", "object_type_id"))
+    errors = []
+    for index, pair in enumerate(pairs):
+        kind = types.get(pair.type_id)
+        if pair.from_id not in records or pair.to_id not in records:
+            missing = pair.from_id if pair.from_id not in records else pair.to_id
+            errors.append(FieldError(f"Record {missing} does not exist", "RECORD_NOT_FOUND", "to.id", {"index": index, "id": str(missing)}))
+        elif kind is None:
+            errors.append(FieldError(f"No association type {pair.type_id}", "UNKNOWN_TYPE", "associationTypeId", {"index": index}))
+        elif (records[pair.from_id], records[pair.to_id]) != (kind.from_object_type_id, kind.to_object_type_id):
+            errors.append(FieldError(f"Association type {pair.type_id} does not join these records' object types",
+                                     "INVALID_TYPE_FOR_RECORDS", "associationTypeId", {"index": index}))
+        elif pair.from_id == pair.to_id:
+            errors.append(FieldError("A record cannot be associated with itself", "SELF_ASSOCIATION", "to.id", {"index": index}))
+    if errors:
+        raise ValidationFailed(errors[0].message, errors)
+    # A label implies the unlabeled association of the same pair of records.
+    defaults = {(t.from_object_type_id, t.to_object_type_id) for t in types.values()}
+    unlabeled = {(t.from_object_type_id, t.to_object_type_id): t for t in AssociationType.objects.filter(label=None).filter(
+        _pairs_q(defaults))}
+    rows: list[tuple[int, int, int]] = []
+    for pair in pairs:
+        kind = types[pair.type_id]
+        base = unlabeled.get((kind.from_object_type_id, kind.to_object_type_id))
+        if base is None:
+            base = default_type(kind.from_object_type, kind.to_object_type)
+            unlabeled[(kind.from_object_type_id, kind.to_object_type_id)] = base
+        for chosen in {kind, base}:
+            rows.append((pair.from_id, pair.to_id, chosen.pk))
+            rows.append((pair.to_id, pair.from_id, chosen.inverse_id or chosen.pk))
+    all_types = {t.pk: t for t in AssociationType.objects.filter(id__in={r[2] for r in rows})}
+    if replace_single:
+        _drop_replaced_singles(rows, all_types)
+    inserted = _insert(rows)
+    _check_limits(rows, all_types)
+    return inserted
+
+
+def _pairs_q(pairs: set[tuple[int, int]]) -> Q:
+    q = Q(pk__in=[])
+    for from_id, to_id in pairs:
+        q |= Q(from_object_type_id=from_id, to_object_type_id=to_id)
+    return q
+
+
+def _drop_replaced_singles(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:
+    """A HubSpot-defined single type (a contact's primary company) moves to the new record
+    instead of failing: the old primary stays associated, unlabeled."""
+    for from_id, to_id, type_id in rows:
+        kind = types[type_id]
+        if kind.limit == 1 and kind.category == AssociationType.Category.HUBSPOT_DEFINED:
+            old = list(Association.objects.filter(from_record_id=from_id, type_id=type_id).exclude(to_record_id=to_id)
+                       .values_list("to_record_id", flat=True))
+            for other in old:
+                Association.objects.filter(from_record_id=from_id, to_record_id=other, type_id=type_id).delete()
+                Association.objects.filter(from_record_id=other, to_record_id=from_id, type_id=kind.inverse_id).delete()
+
+
+def _insert(rows: list[tuple[int, int, int]]) -> int:
+    """Insert association rows, skipping those that exist; returns how many pairs were new."""
+    rows = list(dict.fromkeys(rows))
+    if not rows:
+        return 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO associations_association (from_record_id, to_record_id, type_id, created_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(f, t, k, now) for f, t, k in rows],
+        )
+        return max(cursor.rowcount, 0) // 2
+
+
+def _check_limits(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:
+    touched = Counter((f, types[k].to_object_type_id) for f, _t, k in rows)
+    for (from_id, to_type), _n in touched.items():
+        count = Association.objects.filter(from_record_id=from_id, type__to_object_type_id=to_type, type__label=None).count()
+        if count > ASSOCIATION_LIMIT:
+            raise LimitExceeded(f"Record {from_id} would have more than {ASSOCIATION_LIMIT} associations of one object type",
+                                [FieldError("Association limit reached", "ASSOCIATION_LIMIT", "to.id", {"id": str(from_id)})])
+    for from_id, type_id in {(f, k) for f, _t, k in rows}:
+        kind = types[type_id]
+        if kind.limit and Association.objects.filter(from_record_id=from_id, type_id=type_id).count() > kind.limit:
+            raise LimitExceeded(f"Record {from_id} may have at most {kind.limit} association(s) labelled {kind.label!r}",
+                                [FieldError("Label limit reached", "LABEL_LIMIT", "associationTypeId", {"id": str(from_id)})])

@@ -1,0 +1,76 @@
+"""Settings read from the environment, checked once, with one clear line on error."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """A bad setting: the message is one line meant for the person starting Scheda."""
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("SCHEDA_DATA_DIR", "./var")).expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"SCHEDA_DATA_DIR={path} cannot be created: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"SCHEDA_DATA_DIR={path} is not writable")
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """SCHEDA_SECRET_KEY, or one generated on first start and kept in the data dir."""
+    key = os.environ.get("SCHEDA_SECRET_KEY")
+    if key is not None:
+        if len(key) < 32:
+            raise ConfigError("SCHEDA_SECRET_KEY must be at least 32 characters long")
+        return key
+    keyfile = directory / "secret_key"
+    if not keyfile.exists():
+        keyfile.write_text(secrets.token_urlsafe(50))
+        keyfile.chmod(0o600)
+    return keyfile.read_text().strip()
+
+
+def database(directory: Path) -> dict:
+    url = os.environ.get("SCHEDA_DATABASE_URL", "")
+    if not url:
+        return sqlite_database(directory / "scheda.sqlite3")
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        import dj_database_url
+
+        return sqlite_database(Path(dj_database_url.parse(url)["NAME"]))
+    if scheme in ("postgres", "postgresql", "pgsql"):
+        import dj_database_url
+
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if not config.get("NAME"):
+            raise ConfigError("SCHEDA_DATABASE_URL names no database (postgresql://user@host:5432/NAME)")
+        return config
+    raise ConfigError(
+        f"SCHEDA_DATABASE_URL has an unsupported scheme {scheme!r}: use sqlite:/// or postgresql://"
+    )
+
+
+def sqlite_database(path: Path) -> dict:
+    # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN, so a
+    # write transaction waits on busy_timeout instead of failing half-way with "locked".
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;PRAGMA cache_size=-200000;PRAGMA temp_store=MEMORY;"
+            ),
+        },
+        "TEST": {"NAME": os.environ.get("SCHEDA_TEST_SQLITE") or None},
+    }

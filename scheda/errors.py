@@ -1,0 +1,61 @@
+"""The errors services raise. Each carries what HubSpot's error body needs (category, message,
+and per-field details), so the API renders every one in one shape and the UI shows the
+message next to the field it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FieldError:
+    message: str
+    code: str
+    # HubSpot's "in": the property (or parameter) at fault.
+    name: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.name:
+            body["in"] = self.name
+        if self.context:
+            body["context"] = self.context
+        return body
+
+
+class SchedaError(Exception):
+    category = "VALIDATION_ERROR"
+    status = 400
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None, **context: Any):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.context = context
+
+
+class ValidationFailed(SchedaError):
+    """Bad input: nothing was written."""
+
+
+class NotFound(SchedaError):
+    category = "OBJECT_NOT_FOUND"
+    status = 404
+
+
+class Conflict(SchedaError):
+    """The write would break a uniqueness rule; `existing_id` names the record that holds it."""
+
+    category = "CONFLICT"
+    status = 409
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None, existing_id: int | None = None):
+        super().__init__(message, errors, existing_id=existing_id)
+        self.existing_id = existing_id
+
+
+class LimitExceeded(SchedaError):
+    category = "VALIDATION_ERROR"
+    status = 400

@@ -1,0 +1,314 @@
+"""Writers of the schema: object types, property groups and property definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
+from scheda.objects import catalogue
+from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup
+from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for
+from scheda.records import storage
+
+# Properties every object type has, whatever an admin defines.
+SYSTEM_PROPERTIES = [
+    {"name": "hs_object_id", "label": "Record ID", "type": "number", "field_type": "number",
+     "read_only": True, "calculated": True, "unique": True},
+    {"name": "createdate", "label": "Create date", "type": "datetime", "field_type": "date",
+     "read_only": True, "calculated": True},
+    {"name": "lastmodifieddate", "label": "Last modified date", "type": "datetime", "field_type": "date",
+     "read_only": True, "calculated": True},
+    {"name": "hubspot_owner_id", "label": "Owner", "type": "enumeration", "field_type": "select",
+     "referenced_object_type": "OWNER"},
+]
+PROPERTY_FIELDS = {
+    "label", "description", "group_name", "type", "field_type", "format", "number_display_hint",
+    "options", "referenced_object_type", "display_order", "required", "unique", "hidden",
+    "read_only", "calculated", "searchable",
+}
+
+
+@dataclass
+class Schema:
+    """An object type with its active property definitions, loaded in one query."""
+
+    object_type: ObjectType
+    properties: dict[str, PropertyDefinition]
+
+    def type_of(self, name: str) -> PropertyType:
+        return type_for(self.properties[name])
+
+    @property
+    def searchable(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.searchable]
+
+    @property
+    def unique(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.unique and p.name not in storage.COLUMNS]
+
+
+def get_object_type(key: str | ObjectType) -> ObjectType:
+    """By HubSpot name ("contacts"), id ("0-1") or, as HubSpot allows, singular name ("contact")."""
+    if isinstance(key, ObjectType):
+        return key
+    key = str(key).strip().lower()
+    for candidate in (key, f"{key}s"):
+        found = ObjectType.objects.filter(archived=False).filter(name=candidate).first()
+        if found:
+            return found
+    found = ObjectType.objects.filter(archived=False, object_type_id=key).first()
+    if found is None:
+        raise NotFound(f"Unknown object type {key!r}", [FieldError(f"Unknown object type {key!r}", "UNKNOWN_OBJECT_TYPE", "objectType")])
+    return found
+
+
+def load_schema(key: str | ObjectType) -> Schema:
+    if isinstance(key, ObjectType):
+        props = PropertyDefinition.objects.filter(object_type=key, archived=False)
+        return Schema(key, {p.name: p for p in props})
+    key = str(key).strip().lower()
+    props = list(
+        PropertyDefinition.objects.select_related("object_type")
+        .filter(archived=False, object_type__archived=False)
+        .filter(_type_key(key))
+    )
+    if not props:
+        return load_schema(get_object_type(key))
+    object_type = props[0].object_type
+    return Schema(object_type, {p.name: p for p in props if p.object_type_id == object_type.pk})
+
+
+def _type_key(key: str) -> Q:
+    return Q(object_type__name=key) | Q(object_type__object_type_id=key)
+
+
+# --- property definitions -------------------------------------------------------------------
+
+
+def _check_property(object_type: ObjectType, data: dict[str, Any], creating: bool) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if creating and not storage.PROPERTY_NAME.match(data.get("name", "")):
+        errors.append(FieldError(
+            "A property name starts with a lower-case letter and has only a-z, 0-9 and _ (at most 100)",
+            "INVALID_PROPERTY_NAME", "name"))
+    if creating and not data.get("label"):
+        errors.append(FieldError("A property needs a label", "REQUIRED_FIELD", "label"))
+    ptype, field_type = data.get("type"), data.get("field_type")
+    if ptype is not None and ptype not in FIELD_TYPES:
+        errors.append(FieldError(f"Unknown property type {ptype!r}", "INVALID_TYPE", "type"))
+    elif ptype is not None and field_type not in FIELD_TYPES[ptype]:
+        errors.append(FieldError(
+            f"Field type {field_type!r} does not go with type {ptype!r} (use one of {', '.join(sorted(FIELD_TYPES[ptype]))})",
+            "INVALID_FIELD_TYPE", "fieldType"))
+    if data.get("format", "") not in FORMATS:
+        errors.append(FieldError(f"Unknown format {data['format']!r}", "INVALID_FORMAT", "format"))
+    options = data.get("options")
+    if options is not None:
+        values = [o.get("value") for o in options if isinstance(o, dict)]
+        if len(values) != len(options) or any(not isinstance(v, str) or not v for v in values):
+            errors.append(FieldError("Each option needs a label and a non-empty value", "INVALID_OPTION", "options"))
+        elif len(set(values)) != len(values):
+            errors.append(FieldError("Option values must be distinct", "DUPLICATE_OPTION", "options"))
+    if ptype == "enumeration" and field_type != "booleancheckbox" and not options and not data.get("referenced_object_type") \
+            and data.get("name") not in PIPELINE_PROPERTIES:
+        errors.append(FieldError("An enumeration property needs options", "REQUIRED_FIELD", "options"))
+    group = data.get("group_name")
+    if group and not PropertyGroup.objects.filter(object_type=object_type, name=group, archived=False).exists():
+        errors.append(FieldError(f"There is no property group {group!r}", "UNKNOWN_GROUP", "groupName"))
+    return errors
+
+
+# Enumerations whose options are the object's pipelines and stages.
+PIPELINE_PROPERTIES = {"pipeline", "dealstage", "hs_pipeline", "hs_pipeline_stage"}
+
+
+def _normalise_options(options: list[dict]) -> list[dict]:
+    return [
+        {
+            "label": str(o.get("label") or o["value"]),
+            "value": str(o["value"]),
+            "displayOrder": int(o.get("displayOrder", i)),
+            "hidden": bool(o.get("hidden", False)),
+            "description": str(o.get("description", "")),
+        }
+        for i, o in enumerate(options)
+    ]
+
+
+@transaction.atomic
+def create_property(object_type: ObjectType, data: dict[str, Any], user=None, hubspot_defined: bool = False) -> PropertyDefinition:
+    data = {"group_name": _default_group(object_type), "format": "", **data}
+    errors = _check_property(object_type, data, creating=True)
+    if errors:
+        raise ValidationFailed(errors[0].message, errors)
+    if PropertyDefinition.objects.filter(object_type=object_type, name=data["name"]).exists():
+        raise Conflict(f"A property named {data['name']!r} already exists", [
+            FieldError(f"A property named {data['name']!r} already exists", "PROPERTY_EXISTS", "name")])
+    fields = {k: v for k, v in data.items() if k in PROPERTY_FIELDS}
+    if "options" in fields:
+        fields["options"] = _normalise_options(fields["options"])
+    prop = PropertyDefinition.objects.create(
+        object_type=object_type, name=data["name"], hubspot_defined=hubspot_defined,
+        created_by=user, updated_by=user, **fields)
+    _index(prop)
+    return prop
+
+
+def _index(prop: PropertyDefinition) -> None:
+    if prop.name in storage.COLUMNS or not type_for(prop).indexed:
+        return
+    try:
+        with transaction.atomic():
+            storage.create_property_index(prop)
+    except IntegrityError:
+        raise ValidationFailed(
+            f"Some {prop.object_type.plural_label} share a value of {prop.name!r}, so it cannot be unique",
+            [FieldError("Existing values are not unique", "NON_UNIQUE_VALUES", "hasUniqueValue")]) from None
+
+
+@transaction.atomic
+def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -> PropertyDefinition:
+    changes = {k: v for k, v in data.items() if k in PROPERTY_FIELDS}
+    if prop.hubspot_defined and ({"type", "field_type", "unique"} & changes.keys()):
+        raise ValidationFailed(f"{prop.name!r} is defined by the system: its type cannot change",
+                               [FieldError("A system property's type cannot change", "READ_ONLY_DEFINITION", "type")])
+    check = {"name": prop.name, "type": prop.type, "field_type": prop.field_type, "options": prop.options,
+             "referenced_object_type": prop.referenced_object_type, **changes}
+    errors = _check_property(prop.object_type, check, creating=False)
+    if errors:
+        raise ValidationFailed(errors[0].message, errors)
+    if "options" in changes:
+        changes["options"] = _normalise_options(changes["options"])
+    retype = any(changes.get(k, getattr(prop, k)) != getattr(prop, k) for k in ("type", "field_type", "format", "unique"))
+    if retype:
+        from scheda.records.models import Record
+
+        has_values = Record.objects.filter(object_type=prop.object_type, properties__has_key=prop.name).exists()
+        if has_values and any(changes.get(k, getattr(prop, k)) != getattr(prop, k) for k in ("type", "field_type", "format")):
+            raise ValidationFailed(f"Records have values of {prop.name!r}: its type cannot change",
+                                   [FieldError("Records have values of this property", "PROPERTY_IN_USE", "type")])
+        storage.drop_property_index(prop)
+    for key, value in changes.items():
+        setattr(prop, key, value)
+    prop.updated_by = user
+    prop.save()
+    if retype:
+        _index(prop)
+    return prop
+
+
+@transaction.atomic
+def archive_property(prop: PropertyDefinition, user=None) -> None:
+    """Archive a property: its values stay on the records (HubSpot keeps them too) and come back
+    if the property is restored; it no longer shows, validates or is indexed."""
+    if prop.hubspot_defined:
+        raise ValidationFailed(f"{prop.name!r} is defined by the system and cannot be archived",
+                               [FieldError("A system property cannot be archived", "READ_ONLY_DEFINITION", "name")])
+    from django.utils import timezone
+
+    storage.drop_property_index(prop)
+    prop.archived, prop.archived_at, prop.updated_by = True, timezone.now(), user
+    prop.save()
+
+
+def _default_group(object_type: ObjectType) -> str:
+    group = PropertyGroup.objects.filter(object_type=object_type, archived=False).order_by("display_order", "id").first()
+    return group.name if group else ""
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def create_group(object_type: ObjectType, name: str, label: str, display_order: int = -1) -> PropertyGroup:
+    if not storage.PROPERTY_NAME.match(name or ""):
+        raise ValidationFailed("A group name has only a-z, 0-9 and _", [FieldError("Invalid group name", "INVALID_NAME", "name")])
+    if PropertyGroup.objects.filter(object_type=object_type, name=name).exists():
+        raise Conflict(f"A group named {name!r} already exists", [FieldError("Group exists", "GROUP_EXISTS", "name")])
+    return PropertyGroup.objects.create(object_type=object_type, name=name, label=label or name, display_order=display_order)
+
+
+# --- object types ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_object_type(
+    *, name: str, singular: str, plural: str, primary_display_property: str,
+    properties: list[dict[str, Any]], required: list[str] = (), searchable: list[str] = (),  # type: ignore[assignment]
+    secondary_display_properties: list[str] = (), associated_objects: list[str] = (),  # type: ignore[assignment]
+    description: str = "", user=None,
+) -> ObjectType:
+    """A custom object type, with id "2-<n>" as HubSpot numbers them."""
+    errors = []
+    if not storage.PROPERTY_NAME.match(name or ""):
+        errors.append(FieldError("An object name has only a-z, 0-9 and _", "INVALID_NAME", "name"))
+    elif ObjectType.objects.filter(name=name).exists():
+        raise Conflict(f"An object type named {name!r} already exists", [FieldError("Object type exists", "OBJECT_TYPE_EXISTS", "name")])
+    if not singular or not plural:
+        errors.append(FieldError("An object type needs singular and plural labels", "REQUIRED_FIELD", "labels"))
+    names = {p.get("name") for p in properties}
+    for key, listed in (("primaryDisplayProperty", [primary_display_property]), ("requiredProperties", required),
+                        ("searchableProperties", searchable), ("secondaryDisplayProperties", secondary_display_properties)):
+        for item in listed:
+            if item not in names:
+                errors.append(FieldError(f"{item!r} is not one of the properties defined", "UNKNOWN_PROPERTY", key))
+    if errors:
+        raise ValidationFailed(errors[0].message, errors)
+    number = 1 + max([int(t.split("-")[1]) for t in ObjectType.objects.filter(is_custom=True).values_list("object_type_id", flat=True)] or [0])
+    object_type = ObjectType.objects.create(
+        object_type_id=f"2-{number}", name=name, singular_label=singular, plural_label=plural,
+        primary_display_property=primary_display_property,
+        secondary_display_properties=list(secondary_display_properties), is_custom=True, description=description,
+    )
+    PropertyGroup.objects.create(object_type=object_type, name=f"{name}_information", label=f"{singular} information")
+    for spec in SYSTEM_PROPERTIES:
+        create_property(object_type, spec, user, hubspot_defined=True)
+    for spec in properties:
+        spec = dict(spec)
+        spec.setdefault("required", spec.get("name") in required)
+        spec.setdefault("searchable", spec.get("name") in searchable or spec.get("name") == primary_display_property)
+        create_property(object_type, spec, user)
+    from scheda.associations import services as associations
+
+    for other in associated_objects:
+        associations.default_type(object_type, get_object_type(other))
+    return object_type
+
+
+# --- the standard objects -------------------------------------------------------------------
+
+
+@transaction.atomic
+def install_standard_objects() -> None:
+    """Create (or complete) HubSpot's standard objects, properties, association types and
+    pipelines. Idempotent: run after every migrate."""
+    for spec in catalogue.OBJECT_TYPES:
+        object_type, _ = ObjectType.objects.get_or_create(
+            object_type_id=spec["object_type_id"],
+            defaults={"name": spec["name"], "singular_label": spec["singular"], "plural_label": spec["plural"],
+                      "primary_display_property": spec["primary_display_property"],
+                      "secondary_display_properties": spec["secondary_display_properties"],
+                      "is_activity": spec["is_activity"]},
+        )
+        groups = set(PropertyGroup.objects.filter(object_type=object_type).values_list("name", flat=True))
+        for group_name, label, order in catalogue.PROPERTY_GROUPS.get(spec["name"], []):
+            if group_name not in groups:
+                PropertyGroup.objects.create(object_type=object_type, name=group_name, label=label, display_order=order)
+        existing = set(PropertyDefinition.objects.filter(object_type=object_type).values_list("name", flat=True))
+        for order, prop in enumerate(catalogue.PROPERTIES.get(spec["name"], [])):
+            if prop["name"] in existing:
+                continue
+            data = {k: v for k, v in prop.items() if k != "group"}
+            data["group_name"] = prop.get("group", "")
+            data["display_order"] = order
+            if prop.get("options"):
+                data["options"] = [{"value": v, "label": label} for v, label in prop["options"]]
+            create_property(object_type, data, hubspot_defined=True)
+    from scheda.associations.services import install_standard_association_types
+    from scheda.pipelines.services import install_standard_pipelines
+
+    install_standard_association_types()
+    install_standard_pipelines()

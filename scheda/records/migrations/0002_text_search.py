@@ -1,0 +1,45 @@
+"""The text-search index of records: FTS5 over `search_text` on SQLite (kept in step by
+triggers), a generated tsvector with a GIN index on PostgreSQL."""
+
+from django.db import migrations
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE record_fts USING fts5(search_text, content='records_record', content_rowid='id',"
+    " tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER record_fts_insert AFTER INSERT ON records_record BEGIN"
+    " INSERT INTO record_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER record_fts_delete AFTER DELETE ON records_record BEGIN"
+    " INSERT INTO record_fts(record_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER record_fts_update AFTER UPDATE OF search_text ON records_record BEGIN"
+    " INSERT INTO record_fts(record_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);"
+    " INSERT INTO record_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+SQLITE_REVERSE = ["DROP TRIGGER record_fts_update", "DROP TRIGGER record_fts_delete",
+                  "DROP TRIGGER record_fts_insert", "DROP TABLE record_fts"]
+POSTGRESQL = [
+    "CREATE EXTENSION IF NOT EXISTS btree_gin",
+    # translate() is immutable, unlike unaccent(), so a generated column may use it.
+    "CREATE OR REPLACE FUNCTION unaccent_immutable(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+    " $$ SELECT lower(translate($1, 'àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ',"
+    " 'aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC')) $$",
+    "ALTER TABLE records_record ADD COLUMN search_vector tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', unaccent_immutable(search_text))) STORED",
+    "CREATE INDEX record_search_vector ON records_record USING gin (object_type_id, search_vector)",
+]
+POSTGRESQL_REVERSE = ["DROP INDEX record_search_vector", "ALTER TABLE records_record DROP COLUMN search_vector",
+                      "DROP FUNCTION unaccent_immutable(text)"]
+
+
+def forward(apps, schema_editor):
+    for statement in POSTGRESQL if schema_editor.connection.vendor == "postgresql" else SQLITE:
+        schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    for statement in POSTGRESQL_REVERSE if schema_editor.connection.vendor == "postgresql" else SQLITE_REVERSE:
+        schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("records", "0001_initial")]
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,98 @@
+"""Records, their property history, follows and merges."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Record(models.Model):
+    """One record of any object type. Property values live in `properties` as JSON scalars,
+    normalised by their type on write; each indexed property has an expression index of its own
+    (scheda.records.storage), so filters and sorts on any property use an index on both
+    databases."""
+
+    object_type = models.ForeignKey(
+        "objects.ObjectType", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    properties = models.JSONField(default=dict)
+    # The searchable property values joined by spaces; FTS5 (SQLite) or a tsvector (PostgreSQL)
+    # indexes it, kept in step by the database itself (see migrations).
+    search_text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(db_index=False)
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Set when this record was merged into another; an unmerge clears it.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object_type", "archived", "id"], name="record_type_archived_id"),
+            models.Index(fields=["object_type", "archived", "created_at"], name="record_type_created"),
+            models.Index(fields=["object_type", "archived", "updated_at"], name="record_type_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type_id}:{self.pk}"
+
+
+class PropertyChange(models.Model):
+    """One write to a record: the values it set (`values`, name -> stored value, None when cleared)
+    with when, from where and by whom. A record's history per property is read from these; one
+    row per write rather than per value keeps bulk writes at the rate docs/DECISIONS.md records."""
+
+    class Source(models.TextChoices):
+        # HubSpot's sourceType names.
+        UI = "CRM_UI", _("UI")
+        API = "API", _("API")
+        IMPORT = "IMPORT", _("Import")
+        MERGE = "MERGE", _("Merge")
+        WORKFLOW = "AUTOMATION", _("Workflow")
+        SYNC = "INTEGRATION", _("Sync")
+        SYSTEM = "CALCULATED", _("System")
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    values = models.JSONField()
+    timestamp = models.DateTimeField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.CharField(max_length=255, blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["record", "id"], name="change_record_id")]
+
+
+class Follow(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "user"], name="follow_unique")]
+
+
+class Merge(models.Model):
+    """A merge of `merged` into `primary`, with what is needed to undo it exactly."""
+
+    primary = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    # {"primary_values": {...before}, "merged_values": {...}, "written": {...}, "moved": [...], ...}
+    snapshot = models.JSONField()
+    merged_at = models.DateTimeField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["primary", "merged_at"], name="merge_primary")]

@@ -1,0 +1,574 @@
+"""Writers of records: the only code that changes a record. Every write runs in one
+transaction, validates everything before writing anything, and leaves a PropertyChange."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from scheda.associations import services as associations
+from scheda.associations.models import Association, AssociationType
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
+from scheda.objects.models import ObjectType
+from scheda.objects.services import PIPELINE_PROPERTIES, Schema, load_schema
+from scheda.objects.types import PropertyValueError, Stored, WriteContext, format_datetime, type_for
+from scheda.pipelines import services as pipelines
+from scheda.records import storage
+from scheda.records.models import Follow, Merge, PropertyChange, Record
+
+Source = PropertyChange.Source
+# System properties a create may set (HubSpot lets imports and the API back-date records).
+SETTABLE_ON_CREATE = {"createdate"}
+# Sources that may write read-only values: the system itself, and merges moving them.
+SYSTEM_SOURCES = {Source.SYSTEM, Source.MERGE}
+
+
+@dataclass
+class RecordInput:
+    """One record to create: its property values and the records to associate it with as
+    (record id, association type id)."""
+
+    properties: dict[str, Any]
+    associations: Sequence[tuple[int, int]] = field(default_factory=tuple)
+
+
+@dataclass
+class Author:
+    """Who and what writes: kept on every PropertyChange."""
+
+    source: str = Source.SYSTEM
+    source_id: str = ""
+    user: Any = None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], author: Author, *, creating: bool,
+             ctx: WriteContext, index: int | None, errors: list[FieldError]) -> dict[str, Stored | None]:
+    """Normalise one record's input into the values to write (None clears a value). Appends a
+    FieldError per bad value; validates every value even after the first error, so a user sees
+    them all at once."""
+    new: dict[str, Stored | None] = {}
+    where = {} if index is None else {"index": index}
+    if not isinstance(raw, dict):
+        errors.append(FieldError("properties must be an object of name: value", "INVALID_INPUT", "properties", where))
+        return new
+    for name, value in raw.items():
+        prop = schema.properties.get(name)
+        if prop is None:
+            errors.append(FieldError(f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST", name,
+                                     {**where, "propertyName": [name]}))
+            continue
+        system_write = author.source in SYSTEM_SOURCES or (creating and name in SETTABLE_ON_CREATE)
+        if (prop.read_only or prop.calculated) and not system_write:
+            errors.append(FieldError(f'"{name}" is a read-only property', "READ_ONLY_VALUE", name, where))
+            continue
+        if value is None or (isinstance(value, str) and value.strip() == "") or value == []:
+            if prop.required and (creating or current.get(name) is not None):
+                errors.append(FieldError(f'"{name}" is required and cannot be empty', "REQUIRED_PROPERTY", name, where))
+            elif not creating:
+                new[name] = None
+            continue
+        if name in PIPELINE_PROPERTIES and not prop.options:
+            new[name] = str(value).strip()  # checked against the pipelines below
+            continue
+        try:
+            new[name] = type_for(prop).normalise(prop, value, ctx)
+        except PropertyValueError as exc:
+            errors.append(FieldError(f'Property "{name}": {exc.message}', exc.code, name, where))
+    if creating:
+        for prop in schema.properties.values():
+            if prop.required and new.get(prop.name) is None and not (prop.read_only or prop.calculated):
+                errors.append(FieldError(f'"{prop.name}" is required', "REQUIRED_PROPERTY", prop.name, where))
+    for error in pipelines.apply_pipeline_rules(schema.object_type, current, new, ctx):
+        error.context.update(where)
+        errors.append(error)
+    return new
+
+
+def _search_text(schema: Schema, values: dict[str, Any]) -> str:
+    parts = []
+    for name in schema.searchable:
+        value = values.get(name)
+        if value is not None:
+            text = str(value)
+            parts.append(nh3.clean(text, tags=set()) if "<" in text else text)
+    return " ".join(parts)
+
+
+def _check_unique(schema: Schema, rows: list[tuple[int | None, dict[str, Any]]], errors: list[FieldError]) -> None:
+    """One active record per value of each unique property (e-mail for contacts, domain for
+    companies). `rows` are (record id or None when new, values about to be written); the
+    error names the record that holds the value."""
+    for name in schema.unique:
+        wanted: dict[Any, list[int]] = defaultdict(list)
+        for index, (_record_id, values) in enumerate(rows):
+            if values.get(name) is not None:
+                wanted[values[name]].append(index)
+        if not wanted:
+            continue
+        own = {record_id for record_id, _values in rows if record_id is not None}
+        holders = _holders(schema.object_type, name, list(wanted))
+        for value, indexes in wanted.items():
+            holder = next((h for h in holders.get(value, []) if h not in own), None)
+            label = schema.properties[name].label
+            if holder is not None:
+                for index in indexes:
+                    errors.append(FieldError(
+                        f"A {schema.object_type.singular_label.lower()} with {label} {value!r} already exists (record {holder})",
+                        "DUPLICATE_VALUE", name, {"index": index, "existingId": str(holder)}))
+            elif len(indexes) > 1:
+                for index in indexes[1:]:
+                    errors.append(FieldError(f"{label} {value!r} appears more than once in this request",
+                                             "DUPLICATE_VALUE", name, {"index": index}))
+
+
+def _holders(object_type: ObjectType, name: str, values: list[Any]) -> dict[Any, list[int]]:
+    holders: dict[Any, list[int]] = defaultdict(list)
+    for record_id, value in storage.holders(object_type.pk, name, values):
+        holders[value].append(record_id)
+    return holders
+
+
+def _fail(errors: list[FieldError], conflict: bool = False) -> None:
+    if not errors:
+        return
+    duplicate = [e for e in errors if e.code == "DUPLICATE_VALUE" and "existingId" in e.context]
+    if duplicate and len(duplicate) == len(errors):
+        raise Conflict(duplicate[0].message, errors, existing_id=int(duplicate[0].context["existingId"]))
+    message = errors[0].message if len(errors) == 1 else f"{len(errors)} errors: {errors[0].message}; ..."
+    raise ValidationFailed(message, errors)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _dumps(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_changes(rows: list[tuple[int, dict[str, Any]]], author: Author, when) -> None:
+    if not rows:
+        return
+    timestamp = connection.ops.adapt_datetimefield_value(when)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO records_propertychange (record_id, \"values\", timestamp, source, source_id, user_id)"
+            f" VALUES (%s, {storage.json_param()}, %s, %s, %s, %s)",
+            [(record_id, _dumps(values), timestamp, author.source, author.source_id, author.user_id)
+             for record_id, values in rows],
+        )
+
+
+def _unique_violation(schema: Schema, exc: IntegrityError) -> Conflict:
+    return Conflict(f"A {schema.object_type.singular_label.lower()} with one of these unique values already exists",
+                    [FieldError(str(exc), "DUPLICATE_VALUE", ",".join(schema.unique))])
+
+
+def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput | dict[str, Any]], author: Author,
+                   *, schema: Schema | None = None, ctx: WriteContext | None = None) -> list[int]:
+    """Create records, all or none. The one path for the UI, the API (single and batch),
+    imports and the data generator. Returns the new ids in input order."""
+    schema = schema or load_schema(object_type)
+    ctx = ctx or WriteContext()
+    items = [i if isinstance(i, RecordInput) else RecordInput(i) for i in inputs]
+    now = timezone.now()
+    errors: list[FieldError] = []
+    prepared = []
+    index = None if len(items) == 1 else 0
+    for position, item in enumerate(items):
+        values = _prepare(schema, {}, item.properties, author, creating=True, ctx=ctx,
+                          index=position if index is not None else None, errors=errors)
+        prepared.append({k: v for k, v in values.items() if v is not None})
+    _check_unique(schema, [(None, v) for v in prepared], errors)
+    _fail(errors)
+    with transaction.atomic():
+        ids = storage.allocate_ids(len(prepared))
+        rows, changes = [], []
+        for record_id, values in zip(ids, prepared, strict=True):
+            created = values.pop("createdate", None)
+            created_at = _parse_datetime(created) if created else now
+            stamp = connection.ops.adapt_datetimefield_value(created_at)
+            rows.append((record_id, schema.object_type.pk, _dumps(values), _search_text(schema, values),
+                         stamp, stamp, author.user_id))
+            changes.append((record_id, values))
+        try:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at,"
+                    f" created_by_id, archived) VALUES (%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)",
+                    rows,
+                )
+        except IntegrityError as exc:
+            raise _unique_violation(schema, exc) from exc
+        _write_changes(changes, author, now)
+        pairs = [associations.Pair(record_id, to_id, type_id)
+                 for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
+        associations.associate_many(pairs)
+    return ids
+
+
+def _parse_datetime(value: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def create_record(object_type: str | ObjectType, properties: dict[str, Any], author: Author,
+                  associations: Sequence[tuple[int, int]] = ()) -> Record:
+    (record_id,) = create_records(object_type, [RecordInput(properties, associations)], author)
+    return Record.objects.select_related("object_type").get(pk=record_id)
+
+
+def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
+                   *, schema: Schema | None = None) -> list[int]:
+    """Change property values of existing active records, all or none. Only values that differ
+    are written and kept in the history. Returns the ids of the records that changed."""
+    schema = schema or load_schema(object_type)
+    ctx = WriteContext()
+    with transaction.atomic():
+        ids = [record_id for record_id, _ in updates]
+        query = Record.objects.filter(object_type=schema.object_type, archived=False, id__in=ids)
+        if connection.features.has_select_for_update:
+            query = query.select_for_update()
+        current = dict(query.values_list("id", "properties"))
+        errors: list[FieldError] = []
+        planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        for position, (record_id, raw) in enumerate(updates):
+            where = None if len(updates) == 1 else position
+            if record_id not in current:
+                errors.append(FieldError(f"No active {schema.object_type.singular_label.lower()} with id {record_id}",
+                                         "OBJECT_NOT_FOUND", "id", {"id": str(record_id)}))
+                continue
+            values = _prepare(schema, current[record_id], raw, author, creating=False, ctx=ctx, index=where, errors=errors)
+            changed = {k: v for k, v in values.items() if current[record_id].get(k) != v}
+            merged = {k: v for k, v in {**current[record_id], **changed}.items() if v is not None}
+            planned.append((record_id, changed, merged))
+        if any(e.code == "OBJECT_NOT_FOUND" for e in errors) and len(updates) == 1:
+            raise NotFound(errors[0].message, errors)
+        _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
+        _fail(errors)
+        planned = [p for p in planned if p[1]]
+        now = timezone.now()
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        try:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
+                    " WHERE id = %s",
+                    [(_dumps(merged), _search_text(schema, merged), stamp, record_id) for record_id, _, merged in planned],
+                )
+        except IntegrityError as exc:
+            raise _unique_violation(schema, exc) from exc
+        _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
+    return [record_id for record_id, _, _ in planned]
+
+
+def update_record(record: Record, properties: dict[str, Any], author: Author) -> Record:
+    update_records(record.object_type, [(record.pk, properties)], author)
+    record.refresh_from_db()
+    return record
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_record(object_type: str | ObjectType, record_id: int | str, *, archived: bool = False) -> Record:
+    try:
+        record_id = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"No record with id {record_id!r}") from None
+    found = Record.objects.filter(pk=record_id, archived=archived).select_related("object_type").first()
+    expected = object_type if isinstance(object_type, ObjectType) else None
+    if found is None or (expected and found.object_type_id != expected.pk) or (
+            not expected and found.object_type.name != object_type and found.object_type.object_type_id != object_type):
+        raise NotFound(f"No {'archived ' if archived else ''}record with id {record_id}",
+                       [FieldError(f"No record with id {record_id}", "OBJECT_NOT_FOUND", "id")])
+    return found
+
+
+def values_of(record: Record) -> dict[str, Stored]:
+    """All stored values of a record, its system properties included."""
+    values: dict[str, Stored] = dict(record.properties)
+    created, updated = format_datetime(record.created_at), format_datetime(record.updated_at)
+    values.update(hs_object_id=record.pk, createdate=created, hs_createdate=created,
+                  lastmodifieddate=updated, hs_lastmodifieddate=updated)
+    return values
+
+
+def api_properties(schema: Schema, record: Record, names: Iterable[str] | None = None) -> dict[str, str | None]:
+    """Values as HubSpot sends them: strings, None for unset ones that were asked for."""
+    values = values_of(record)
+    names = list(names) if names is not None else [n for n in values if n in schema.properties]
+    out: dict[str, str | None] = {}
+    for name in names:
+        prop = schema.properties.get(name)
+        if prop is None:
+            continue
+        value = values.get(name)
+        out[name] = None if value is None else type_for(prop).to_api(value)
+    return out
+
+
+def associations_of(record_ids: Iterable[int], to_type: ObjectType | None = None) -> dict[int, list[Association]]:
+    """Associations of records with active records, one query, types and target object types
+    included."""
+    query = Association.objects.filter(from_record_id__in=list(record_ids), to_record__archived=False) \
+        .select_related("type__to_object_type").order_by("from_record_id", "to_record_id", "type_id")
+    if to_type is not None:
+        query = query.filter(type__to_object_type=to_type)
+    grouped: dict[int, list[Association]] = defaultdict(list)
+    for association in query:
+        grouped[association.from_record_id].append(association)
+    return grouped
+
+
+@dataclass
+class Version:
+    value: str
+    timestamp: str
+    source: str
+    source_id: str
+    user_id: int | None
+
+
+def property_history(schema: Schema, record: Record, names: Iterable[str] | None = None) -> dict[str, list[Version]]:
+    """Every value each property has had, newest first (HubSpot's propertiesWithHistory)."""
+    wanted = set(names) if names is not None else None
+    history: dict[str, list[Version]] = defaultdict(list)
+    for change in record.changes.order_by("-id"):
+        for name, value in change.values.items():
+            prop = schema.properties.get(name)
+            if prop is None or (wanted is not None and name not in wanted):
+                continue
+            history[name].append(Version("" if value is None else type_for(prop).to_api(value),
+                                         format_datetime(change.timestamp), change.source, change.source_id, change.user_id))
+    created = format_datetime(record.created_at)
+    for name in ("hs_object_id", "createdate"):
+        if name in schema.properties and (wanted is None or name in wanted):
+            history[name].append(Version(type_for(schema.properties[name]).to_api(values_of(record)[name]),
+                                         created, Source.SYSTEM, "", None))
+    return dict(history)
+
+
+# --- archive, restore, delete ------------------------------------------------------------------
+
+
+@transaction.atomic
+def archive_records(object_type: str | ObjectType, ids: Sequence[int], author: Author) -> list[int]:
+    """Move records to the recycle bin; they can be restored for SCHEDA_RECYCLE_BIN_DAYS days.
+    Associations stay, hidden while the record is archived, and come back with it."""
+    schema_type = object_type if isinstance(object_type, ObjectType) else load_schema(object_type).object_type
+    found = list(Record.objects.filter(object_type=schema_type, id__in=ids, archived=False).values_list("id", flat=True))
+    now = timezone.now()
+    Record.objects.filter(id__in=found).update(archived=True, archived_at=now, updated_at=now)
+    return found
+
+
+def archive_record(record: Record, author: Author) -> None:
+    if record.archived:
+        raise ValidationFailed(f"Record {record.pk} is already deleted", [FieldError("Already deleted", "ALREADY_ARCHIVED", "id")])
+    archive_records(record.object_type, [record.pk], author)
+    record.refresh_from_db()
+
+
+@transaction.atomic
+def restore_record(record: Record, author: Author) -> Record:
+    record = Record.objects.select_related("object_type").filter(pk=record.pk).first() or _gone(record.pk)
+    if not record.archived:
+        raise ValidationFailed(f"Record {record.pk} is not deleted", [FieldError("Not deleted", "NOT_ARCHIVED", "id")])
+    if record.merged_into_id:
+        raise ValidationFailed(f"Record {record.pk} was merged into {record.merged_into_id}: undo the merge instead",
+                               [FieldError("Merged record", "MERGED", "id", {"primaryId": str(record.merged_into_id)})])
+    limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
+    if record.archived_at and record.archived_at < limit:
+        raise ValidationFailed(f"Record {record.pk} was deleted more than {settings.SCHEDA_RECYCLE_BIN_DAYS} days ago",
+                               [FieldError("Too old to restore", "RESTORE_EXPIRED", "id")])
+    schema = load_schema(record.object_type)
+    errors: list[FieldError] = []
+    _check_unique(schema, [(record.pk, record.properties)], errors)
+    _fail(errors)
+    try:
+        with transaction.atomic():
+            Record.objects.filter(pk=record.pk).update(archived=False, archived_at=None, updated_at=timezone.now())
+    except IntegrityError as exc:
+        raise _unique_violation(schema, exc) from exc
+    record.refresh_from_db()
+    return record
+
+
+def _gone(record_id: int):
+    raise NotFound(f"Record {record_id} was permanently deleted and cannot be restored",
+                   [FieldError("Permanently deleted", "OBJECT_NOT_FOUND", "id")])
+
+
+@transaction.atomic
+def delete_records_permanently(ids: Sequence[int], author: Author) -> int:
+    """Delete records for good with their history, associations and follows (a GDPR delete)."""
+    ids = list(ids)
+    Merge.objects.filter(merged_id__in=ids).delete()
+    Merge.objects.filter(primary_id__in=ids).delete()
+    Association.objects.filter(to_record_id__in=ids).delete()
+    Association.objects.filter(from_record_id__in=ids).delete()
+    PropertyChange.objects.filter(record_id__in=ids).delete()
+    Follow.objects.filter(record_id__in=ids).delete()
+    Record.objects.filter(merged_into_id__in=ids).update(merged_into=None)
+    deleted, _ = Record.objects.filter(id__in=ids).delete()
+    return deleted
+
+
+def purge_recycle_bin() -> int:
+    """Permanently delete records that have been in the recycle bin past the restore window."""
+    limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
+    ids = list(Record.objects.filter(archived=True, archived_at__lt=limit).values_list("id", flat=True))
+    return delete_records_permanently(ids, Author()) if ids else 0
+
+
+# --- clone, follow --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clone_record(record: Record, author: Author) -> Record:
+    """A copy of a record as HubSpot makes one: unique and system values are not copied, nor
+    activities; associations with other (non-activity) records are."""
+    schema = load_schema(record.object_type)
+    properties = {
+        name: value for name, value in record.properties.items()
+        if name in schema.properties and not schema.properties[name].unique
+        and not schema.properties[name].read_only and not schema.properties[name].calculated
+    }
+    pairs = [(a.to_record_id, a.type_id) for a in associations_of([record.pk])[record.pk]
+             if not a.type.to_object_type.is_activity and a.to_record_id != record.pk]
+    return create_record(schema.object_type, properties, Author(author.source, f"clone:{record.pk}", author.user), pairs)
+
+
+def follow(record: Record, user) -> None:
+    Follow.objects.get_or_create(record=record, user=user)
+
+
+def unfollow(record: Record, user) -> None:
+    Follow.objects.filter(record=record, user=user).delete()
+
+
+def is_following(record: Record, user) -> bool:
+    return Follow.objects.filter(record=record, user=user).exists()
+
+
+# --- merge and unmerge ------------------------------------------------------------------------
+
+
+def _association_rows(record_id: int) -> list[tuple[int, int]]:
+    return list(Association.objects.filter(from_record_id=record_id).values_list("to_record_id", "type_id"))
+
+
+@transaction.atomic
+def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
+    """Merge `merged` into `primary`: the primary's values win unless empty; the merged
+    record's associations (activities included) move to the primary; the merged record is
+    archived. Everything needed to undo it is kept on the Merge."""
+    if primary.pk == merged.pk:
+        raise ValidationFailed("A record cannot be merged into itself", [FieldError("Same record", "MERGE_SELF", "objectIdToMerge")])
+    records = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=[primary.pk, merged.pk])} \
+        if connection.features.has_select_for_update else {r.pk: r for r in Record.objects.filter(pk__in=[primary.pk, merged.pk])}
+    for name, record in (("primaryObjectId", primary), ("objectIdToMerge", merged)):
+        if record.pk not in records or records[record.pk].archived:
+            raise NotFound(f"No active record with id {record.pk}", [FieldError(f"No active record {record.pk}", "OBJECT_NOT_FOUND", name)])
+    primary, merged = records[primary.pk], records[merged.pk]
+    if primary.object_type_id != merged.object_type_id:
+        raise ValidationFailed("Only records of one object type can be merged",
+                               [FieldError("Different object types", "MERGE_TYPE_MISMATCH", "objectIdToMerge")])
+    schema = load_schema(primary.object_type)
+    written = {
+        name: value for name, value in merged.properties.items()
+        if primary.properties.get(name) in (None, "") and name in schema.properties
+        and not schema.properties[name].calculated
+    }
+    now = timezone.now()
+    merge = Merge.objects.create(primary=primary, merged=merged, merged_at=now, merged_by=author.user, snapshot={})
+    merge_author = Author(Source.MERGE, f"merge:{merge.pk}", author.user)
+    moved = _association_rows(merged.pk)
+    before = set(_association_rows(primary.pk))
+    Record.objects.filter(pk=merged.pk).update(archived=True, archived_at=now, merged_into=primary, updated_at=now)
+    Association.objects.filter(from_record_id=merged.pk).delete()
+    Association.objects.filter(to_record_id=merged.pk).delete()
+    types = {t.pk: t for t in AssociationType.objects.filter(id__in={type_id for _, type_id in moved})}
+    single_taken = {type_id for _, type_id in before if types.get(type_id) and types[type_id].limit == 1}
+    wanted = [(to_id, type_id) for to_id, type_id in moved
+              if to_id != primary.pk and type_id not in single_taken]
+    added: list[tuple[int, int]] = []
+    rows = []
+    for to_id, type_id in wanted:
+        if (to_id, type_id) not in before:
+            added.append((to_id, type_id))
+            rows.append((primary.pk, to_id, type_id))
+            rows.append((to_id, primary.pk, types[type_id].inverse_id or type_id))
+    associations._insert(rows)
+    if written:
+        update_records(schema.object_type, [(primary.pk, written)], merge_author, schema=schema)
+    merge.snapshot = {
+        "primary_before": {name: primary.properties.get(name) for name in written},
+        "written": written,
+        "moved": [list(row) for row in moved],
+        "added": [list(row) for row in added],
+    }
+    merge.save(update_fields=["snapshot"])
+    return merge
+
+
+@transaction.atomic
+def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
+    """Undo a merge: the merged record comes back with its values and associations, and the
+    primary loses what the merge gave it, except values someone has changed since."""
+    merge = Merge.objects.select_related("primary", "merged").filter(pk=merge.pk).first() or _gone(merge.merged_id)
+    if merge.undone_at:
+        raise ValidationFailed("This merge was already undone", [FieldError("Already undone", "MERGE_UNDONE", "mergeId")])
+    primary, merged = merge.primary, merge.merged
+    if primary.archived:
+        raise ValidationFailed(f"Restore record {primary.pk} before undoing its merge",
+                               [FieldError("Primary record is deleted", "PRIMARY_ARCHIVED", "primaryObjectId")])
+    if merged.merged_into_id != primary.pk:
+        raise ValidationFailed("The merged record has changed since; this merge cannot be undone",
+                               [FieldError("Merged record changed", "MERGE_STALE", "mergeId")])
+    schema = load_schema(primary.object_type)
+    snapshot = merge.snapshot
+    restore = {name: snapshot["primary_before"].get(name) for name, value in snapshot["written"].items()
+               if primary.properties.get(name) == value}
+    source_id = f"unmerge:{merge.pk}"
+    if restore:
+        update_records(schema.object_type, [(primary.pk, restore)], Author(Source.MERGE, source_id, author.user), schema=schema)
+    for to_id, type_id in snapshot["added"]:
+        kind = AssociationType.objects.filter(pk=type_id).first()
+        Association.objects.filter(from_record_id=primary.pk, to_record_id=to_id, type_id=type_id).delete()
+        if kind is not None:
+            Association.objects.filter(from_record_id=to_id, to_record_id=primary.pk, type_id=kind.inverse_id).delete()
+    errors: list[FieldError] = []
+    _check_unique(schema, [(merged.pk, merged.properties)], errors)
+    _fail(errors)
+    Record.objects.filter(pk=merged.pk).update(archived=False, archived_at=None, merged_into=None, updated_at=timezone.now())
+    alive = set(Record.objects.filter(pk__in={to for to, _ in snapshot["moved"]}).values_list("pk", flat=True))
+    types = {t.pk: t for t in AssociationType.objects.filter(id__in={k for _, k in snapshot["moved"]})}
+    rows = []
+    for to_id, type_id in snapshot["moved"]:
+        if to_id in alive and type_id in types:
+            rows.append((merged.pk, to_id, type_id))
+            rows.append((to_id, merged.pk, types[type_id].inverse_id or type_id))
+    associations._insert(rows)
+    merge.undone_at, merge.undone_by = timezone.now(), author.user
+    merge.save(update_fields=["undone_at", "undone_by"])
+    primary.refresh_from_db()
+    merged.refresh_from_db()
+    return primary, merged

@@ -1,0 +1,122 @@
+"""How records sit in the database, per vendor: one expression index per indexed property, the
+text-search index, and id allocation for bulk inserts. Nothing else writes SQL by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING
+
+from django.db import connection
+
+if TYPE_CHECKING:
+    from scheda.objects.models import PropertyDefinition
+
+TABLE = "records_record"
+PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# System properties that are columns of the record, not keys of its JSON.
+COLUMNS = {
+    "hs_object_id": "id",
+    "createdate": "created_at",
+    "hs_createdate": "created_at",
+    "lastmodifieddate": "updated_at",
+    "hs_lastmodifieddate": "updated_at",
+}
+
+
+def value_sql(name: str, table: str = TABLE) -> str:
+    """The SQL of one property's value. It is written exactly as Django writes a key lookup on
+    a JSONField (`properties__name`), so that ORM filters and the indexes below match."""
+    if not PROPERTY_NAME.match(name):
+        raise ValueError(f"not a property name: {name!r}")
+    if name in COLUMNS:
+        return f'"{table}"."{COLUMNS[name]}"'
+    if connection.vendor == "postgresql":
+        return f"(\"{table}\".\"properties\" -> '{name}')"
+    return f"JSON_EXTRACT(\"{table}\".\"properties\", '$.\"{name}\"')"
+
+
+def index_name(prop: PropertyDefinition) -> str:
+    name = f"rp_{prop.object_type_id}_{prop.name}"
+    if len(name) > 60:
+        name = name[:50] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    return name
+
+
+def create_property_index(prop: PropertyDefinition) -> None:
+    """Index one property of one object type. Unique properties get a unique index over the
+    active records: the database itself refuses a second contact with the same e-mail."""
+    expression = _index_expression(prop.name)
+    where = f"object_type_id = {int(prop.object_type_id)} AND {expression} IS NOT NULL"
+    unique = ""
+    if prop.unique:
+        unique, where = "UNIQUE ", f"{where} AND NOT archived"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE {unique}INDEX IF NOT EXISTS "{index_name(prop)}" ON {TABLE} ({expression}) WHERE {where}')
+
+
+def drop_property_index(prop: PropertyDefinition) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP INDEX IF EXISTS "{index_name(prop)}"')
+
+
+def _index_expression(name: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(properties -> '{name}')"
+    return f"JSON_EXTRACT(properties, '$.\"{name}\"')"
+
+
+def allocate_ids(count: int) -> list[int]:
+    """Ids for `count` new records, so a bulk insert needs no RETURNING per row. Must run inside
+    the writing transaction: on SQLite that transaction holds the write lock, so no other
+    writer can take the same ids; on PostgreSQL the sequence hands them out."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{TABLE}', 'id')) FROM generate_series(1, %s)", [count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{TABLE}'), 0),"
+            f" coalesce((SELECT max(id) FROM {TABLE}), 0))"
+        )
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def json_param() -> str:
+    """The placeholder for a JSON value in hand-written INSERTs and UPDATEs."""
+    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+def encode(value) -> object:
+    """A stored value as a parameter compared with `value_sql`: JSON on PostgreSQL (jsonb
+    compares numbers as numbers and strings as strings), the scalar itself on SQLite."""
+    if connection.vendor == "postgresql":
+        return json.dumps(value)
+    return int(value) if isinstance(value, bool) else value
+
+
+def compare_param() -> str:
+    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, object]]:
+    """(id, value) of the active records of a type whose property `name` has one of `values`:
+    one indexed lookup per 500 values."""
+    found: list[tuple[int, object]] = []
+    column = value_sql(name)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            marks = ", ".join([compare_param()] * len(chunk))
+            cursor.execute(
+                f"SELECT id, {column} FROM {TABLE} WHERE object_type_id = %s AND NOT archived"
+                f" AND {column} IN ({marks})",
+                [object_type_id, *[encode(v) for v in chunk]],
+            )
+            found.extend(cursor.fetchall())
+    return found

@@ -1,0 +1,40 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Serve Scheda with a production server (gunicorn), static files included."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("SCHEDA_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("SCHEDA_THREADS", "4")))
+
+    def handle(self, *args, **options):
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+        from gunicorn.app.base import BaseApplication
+
+        if MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes()):
+            raise CommandError("The database is not up to date: run `scheda migrate` first")
+        if not 0 < options["port"] < 65536:
+            raise CommandError(f"--port {options['port']} is not a port number")
+
+        from scheda.wsgi import application
+
+        class Server(BaseApplication):
+            def load_config(self):
+                self.cfg.set("bind", f"{options['host']}:{options['port']}")
+                self.cfg.set("workers", options["workers"])
+                self.cfg.set("threads", options["threads"])
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("accesslog", "-")
+                self.cfg.set("timeout", 60)
+
+            def load(self):
+                return application
+
+        self.stdout.write(f"Scheda is serving at http://{options['host']}:{options['port']}/")
+        Server().run()
