@@ -118,5 +118,12 @@ def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, obj
                 f" AND {column} IN ({marks})",
                 [object_type_id, *[encode(v) for v in chunk]],
             )
-            found.extend(cursor.fetchall())
+            found.extend((record_id, decode(value)) for record_id, value in cursor.fetchall())
     return found
+
+
+def decode(value) -> object:
+    """A value read through `value_sql`: Django leaves jsonb as text on PostgreSQL."""
+    if connection.vendor == "postgresql" and isinstance(value, str):
+        return json.loads(value)
+    return value

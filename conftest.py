@@ -1,0 +1,24 @@
+"""Shared fixtures. Tests run against whichever database SCHEDA_DATABASE_URL names (SQLite by
+default); `make test` runs the suite on SQLite and on PostgreSQL."""
+
+import os
+import tempfile
+
+# Tests never touch the developer's ./var: settings read this before Django starts.
+os.environ.setdefault("SCHEDA_DATA_DIR", tempfile.mkdtemp(prefix="scheda-test-"))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def author():
+    from scheda.records.services import Author, Source
+
+    return Author(Source.API)
+
+
+@pytest.fixture
+def owner(db):
+    from scheda.accounts.models import User
+
+    return User.objects.create_user("owner@example.com", "a-long-password-1", first_name="Olga", last_name="Owner")
