@@ -3,18 +3,17 @@ directions in one transaction, so the two sides never disagree."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
-from scheda.associations.models import Association, AssociationType
 
 # The most associations one record may have with records of one other object type.
 ASSOCIATION_LIMIT = 50_000
@@ -226,14 +225,15 @@ def _pairs_q(pairs: set[tuple[int, int]]) -> Q:
 def _drop_replaced_singles(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:
     """A HubSpot-defined single type (a contact's primary company) moves to the new record
     instead of failing: the old primary stays associated, unlabeled."""
-    for from_id, to_id, type_id in rows:
-        kind = types[type_id]
-        if kind.limit == 1 and kind.category == AssociationType.Category.HUBSPOT_DEFINED:
-            old = list(Association.objects.filter(from_record_id=from_id, type_id=type_id).exclude(to_record_id=to_id)
-                       .values_list("to_record_id", flat=True))
-            for other in old:
-                Association.objects.filter(from_record_id=from_id, to_record_id=other, type_id=type_id).delete()
-                Association.objects.filter(from_record_id=other, to_record_id=from_id, type_id=kind.inverse_id).delete()
+    singles = {k for k, t in types.items() if t.limit == 1 and t.category == AssociationType.Category.HUBSPOT_DEFINED}
+    wanted = {(f, k): t for f, t, k in rows if k in singles}
+    if not wanted:
+        return
+    existing = Association.objects.filter(from_record_id__in={f for f, _k in wanted}, type_id__in=singles)
+    for row_id, from_id, to_id, type_id in existing.values_list("id", "from_record_id", "to_record_id", "type_id"):
+        if (from_id, type_id) in wanted and wanted[(from_id, type_id)] != to_id:
+            Association.objects.filter(id=row_id).delete()
+            Association.objects.filter(from_record_id=to_id, to_record_id=from_id, type_id=types[type_id].inverse_id).delete()
 
 
 def _insert(rows: list[tuple[int, int, int]]) -> int:
@@ -252,14 +252,22 @@ def _insert(rows: list[tuple[int, int, int]]) -> int:
 
 
 def _check_limits(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:
-    touched = Counter((f, types[k].to_object_type_id) for f, _t, k in rows)
-    for (from_id, to_type), _n in touched.items():
-        count = Association.objects.filter(from_record_id=from_id, type__to_object_type_id=to_type, type__label=None).count()
-        if count > ASSOCIATION_LIMIT:
-            raise LimitExceeded(f"Record {from_id} would have more than {ASSOCIATION_LIMIT} associations of one object type",
-                                [FieldError("Association limit reached", "ASSOCIATION_LIMIT", "to.id", {"id": str(from_id)})])
-    for from_id, type_id in {(f, k) for f, _t, k in rows}:
+    """After writing: no record over ASSOCIATION_LIMIT associations with one object type, nor over
+    a type's own limit. Two grouped queries, whatever the number of rows."""
+    froms = {f for f, _t, _k in rows}
+    over = (Association.objects.filter(from_record_id__in=froms, type__label=None)
+            .values("from_record_id", "type__to_object_type_id").annotate(n=Count("id")).filter(n__gt=ASSOCIATION_LIMIT)
+            .values_list("from_record_id", flat=True)[:1])
+    for from_id in over:
+        raise LimitExceeded(f"Record {from_id} would have more than {ASSOCIATION_LIMIT} associations of one object type",
+                            [FieldError("Association limit reached", "ASSOCIATION_LIMIT", "to.id", {"id": str(from_id)})])
+    limited = {k for _f, _t, k in rows if types[k].limit}
+    if not limited:
+        return
+    over_label = (Association.objects.filter(from_record_id__in=froms, type_id__in=limited)
+                  .values("from_record_id", "type_id").annotate(n=Count("id")).filter(n__gt=F("type__limit"))
+                  .values_list("from_record_id", "type_id")[:1])
+    for from_id, type_id in over_label:
         kind = types[type_id]
-        if kind.limit and Association.objects.filter(from_record_id=from_id, type_id=type_id).count() > kind.limit:
-            raise LimitExceeded(f"Record {from_id} may have at most {kind.limit} association(s) labelled {kind.label!r}",
-                                [FieldError("Label limit reached", "LABEL_LIMIT", "associationTypeId", {"id": str(from_id)})])
+        raise LimitExceeded(f"Record {from_id} may have at most {kind.limit} association(s) labelled {kind.label!r}",
+                            [FieldError("Label limit reached", "LABEL_LIMIT", "associationTypeId", {"id": str(from_id)})])

@@ -2170,3 +2170,23 @@ PIPELINES: dict[str, list[dict]] = {
         }
     ],
 }
+
+# The standard properties that get an index of their own (Scheda's choice, not HubSpot data):
+# what index pages, filters and the timeline sort and filter by most. Unique properties are
+# always indexed. An admin can index any other property.
+_COMMON = {"hubspot_owner_id"}
+_ACTIVITY = _COMMON | {"hs_timestamp"}
+INDEXED: dict[str, set[str]] = {
+    "contacts": _COMMON | {"email", "firstname", "lastname", "lifecyclestage", "hs_lead_status", "company"},
+    "companies": _COMMON | {"name", "domain", "industry", "city", "country", "lifecyclestage"},
+    "deals": _COMMON | {"dealname", "amount", "pipeline", "dealstage", "closedate"},
+    "tickets": _COMMON | {"subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority"},
+    "products": _COMMON | {"name", "hs_sku", "price"},
+    "line_items": _COMMON | {"name", "hs_product_id"},
+    "quotes": _COMMON | {"hs_title", "hs_status", "hs_expiration_date"},
+    "notes": _ACTIVITY,
+    "calls": _ACTIVITY | {"hs_call_direction", "hs_call_disposition"},
+    "emails": _ACTIVITY | {"hs_email_direction"},
+    "meetings": _ACTIVITY | {"hs_meeting_outcome"},
+    "tasks": _ACTIVITY | {"hs_task_status", "hs_task_priority"},
+}

@@ -93,6 +93,10 @@ class PropertyDefinition(models.Model):
     read_only = models.BooleanField(default=False)
     calculated = models.BooleanField(default=False)
     searchable = models.BooleanField(default=False)
+    # Has an index of its own, so filters and sorts on it are fast. Each index slows every write
+    # of the object type (docs/DECISIONS.md), so standard objects index their key properties and
+    # an admin indexes others; properties an admin creates are indexed.
+    indexed = models.BooleanField(default=True)
     hubspot_defined = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)

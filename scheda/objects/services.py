@@ -28,7 +28,7 @@ SYSTEM_PROPERTIES = [
 PROPERTY_FIELDS = {
     "label", "description", "group_name", "type", "field_type", "format", "number_display_hint",
     "options", "referenced_object_type", "display_order", "required", "unique", "hidden",
-    "read_only", "calculated", "searchable",
+    "read_only", "calculated", "searchable", "indexed",
 }
 
 
@@ -159,7 +159,7 @@ def create_property(object_type: ObjectType, data: dict[str, Any], user=None, hu
 
 
 def _index(prop: PropertyDefinition) -> None:
-    if prop.name in storage.COLUMNS or not type_for(prop).indexed:
+    if prop.name in storage.COLUMNS or not (prop.indexed or prop.unique) or not type_for(prop).indexed:
         return
     try:
         with transaction.atomic():
@@ -183,7 +183,8 @@ def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -
         raise ValidationFailed(errors[0].message, errors)
     if "options" in changes:
         changes["options"] = _normalise_options(changes["options"])
-    retype = any(changes.get(k, getattr(prop, k)) != getattr(prop, k) for k in ("type", "field_type", "format", "unique"))
+    retype = any(changes.get(k, getattr(prop, k)) != getattr(prop, k)
+                 for k in ("type", "field_type", "format", "unique", "indexed"))
     if retype:
         from scheda.records.models import Record
 
@@ -304,6 +305,7 @@ def install_standard_objects() -> None:
             data = {k: v for k, v in prop.items() if k != "group"}
             data["group_name"] = prop.get("group", "")
             data["display_order"] = order
+            data["indexed"] = prop["name"] in catalogue.INDEXED.get(spec["name"], ()) or prop.get("unique", False)
             if prop.get("options"):
                 data["options"] = [{"value": v, "label": label} for v, label in prop["options"]]
             create_property(object_type, data, hubspot_defined=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -178,7 +178,7 @@ class NumberType(PropertyType):
             return f"{Decimal(str(value)):,.2f}"
         if prop.number_display_hint in ("percentage", "probability"):
             scale = 100 if prop.number_display_hint == "probability" else 1
-            return f"{Decimal(str(value)) * scale:g}%"
+            return f"{(Decimal(str(value)) * scale).normalize():f}%"
         return self.to_api(value)
 
 
@@ -204,9 +204,10 @@ class BoolType(PropertyType):
 
 
 def _epoch_ms(raw: Any) -> datetime | None:
-    if isinstance(raw, int) and not isinstance(raw, bool) or isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if (isinstance(raw, int) and not isinstance(raw, bool)) or (isinstance(raw, str) and raw.strip().lstrip("-").isdigit()):
         try:
-            return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+            # Integer arithmetic: int(raw) / 1000 as a float can lose the last millisecond.
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(raw))
         except (OverflowError, OSError, ValueError):
             raise PropertyValueError(f"{raw!r} is out of range for a date", "INVALID_DATE") from None
     return None
@@ -225,7 +226,10 @@ class DateTimeType(PropertyType):
                 raise PropertyValueError(f"{raw!r} is not a date and time (ISO 8601 or epoch milliseconds)", "INVALID_DATE") from None
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-        return format_datetime(moment)
+        try:
+            return format_datetime(moment)
+        except OverflowError:
+            raise PropertyValueError(f"{raw!r} is out of range for a date", "INVALID_DATE") from None
 
 
 class DateType(PropertyType):
@@ -291,7 +295,9 @@ class OwnerType(PropertyType):
 
 
 def format_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # %Y does not pad years before 1000 on every platform: pad it here, or the width varies.
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 # HubSpot's valid type/fieldType pairs.

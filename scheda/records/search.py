@@ -39,7 +39,7 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
                 "SELECT r.id FROM record_fts JOIN records_record r ON r.id = record_fts.rowid"
                 " WHERE record_fts MATCH %s AND r.object_type_id = %s AND r.archived = %s AND r.id > %s"
                 " ORDER BY r.id LIMIT %s",
-                [f"search_text : ({match.strip()})", object_type.pk, archived, after_id, limit],
+                [match.strip(), object_type.pk, archived, after_id, limit],
             )
         return [row[0] for row in cursor.fetchall()]
 

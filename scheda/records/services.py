@@ -215,6 +215,7 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
                 )
         except IntegrityError as exc:
             raise _unique_violation(schema, exc) from exc
+        storage.index_text([(row[0], row[3]) for row in rows])
         _write_changes(changes, author, now)
         pairs = [associations.Pair(record_id, to_id, type_id)
                  for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
@@ -265,15 +266,19 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
         planned = [p for p in planned if p[1]]
         now = timezone.now()
         stamp = connection.ops.adapt_datetimefield_value(now)
+        texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
         try:
             with connection.cursor() as cursor:
                 cursor.executemany(
                     f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
                     " WHERE id = %s",
-                    [(_dumps(merged), _search_text(schema, merged), stamp, record_id) for record_id, _, merged in planned],
+                    [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
                 )
         except IntegrityError as exc:
             raise _unique_violation(schema, exc) from exc
+        searchable = set(schema.searchable)
+        storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
+                            if searchable.intersection(changed)], replace=True)
         _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
     return [record_id for record_id, _, _ in planned]
 
@@ -428,6 +433,7 @@ def delete_records_permanently(ids: Sequence[int], author: Author) -> int:
     Follow.objects.filter(record_id__in=ids).delete()
     Record.objects.filter(merged_into_id__in=ids).update(merged_into=None)
     deleted, _ = Record.objects.filter(id__in=ids).delete()
+    storage.drop_text(ids)
     return deleted
 
 

@@ -48,7 +48,7 @@ def create_property_index(prop: PropertyDefinition) -> None:
     """Index one property of one object type. Unique properties get a unique index over the
     active records: the database itself refuses a second contact with the same e-mail."""
     expression = _index_expression(prop.name)
-    where = f"object_type_id = {int(prop.object_type_id)} AND {expression} IS NOT NULL"
+    where = f"object_type_id = {int(prop.object_type_id)}"
     unique = ""
     if prop.unique:
         unique, where = "UNIQUE ", f"{where} AND NOT archived"
@@ -127,3 +127,24 @@ def decode(value) -> object:
     if connection.vendor == "postgresql" and isinstance(value, str):
         return json.loads(value)
     return value
+
+
+def index_text(rows: list[tuple[int, str]], *, replace: bool = False) -> None:
+    """Put records' search text into the text index. On PostgreSQL the tsvector is a generated
+    column of `search_text`, so there is nothing to do."""
+    if connection.vendor == "postgresql" or not rows:
+        return
+    with connection.cursor() as cursor:
+        if replace:
+            drop_text([record_id for record_id, _ in rows])
+        cursor.executemany("INSERT INTO record_fts(rowid, search_text) VALUES (%s, %s)",
+                           [(record_id, text) for record_id, text in rows if text])
+
+
+def drop_text(ids: list[int]) -> None:
+    if connection.vendor == "postgresql" or not ids:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor.execute(f"DELETE FROM record_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from scheda.accounts.models import User
+from scheda.demo.dataset import SIZES, Generator
+
+
+class Command(BaseCommand):
+    help = "Generate a benchmark data set (S: 10k contacts, 50k activities; L: 1M contacts, 5M activities)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=["S", "L"], default="S")
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args, **options):
+        owners = [str(pk) for pk in User.objects.filter(is_active=True).values_list("pk", flat=True)]
+        generator = Generator(SIZES[options["size"]], seed=options["seed"], owner_ids=owners,
+                              progress=not options["quiet"])
+        rates = generator.run()
+        for name, rate in rates.items():
+            self.stdout.write(f"{name:<11} {len(generator.ids[name]):>10,} records {rate:>10,.0f} records/s")
