@@ -7,7 +7,7 @@ import tempfile
 # Tests never touch the developer's ./var: settings read this before Django starts.
 os.environ.setdefault("SCHEDA_DATA_DIR", tempfile.mkdtemp(prefix="scheda-test-"))
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def database(directory: Path) -> dict:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if not config.get("NAME"):
             raise ConfigError("SCHEDA_DATABASE_URL names no database (postgresql://user@host:5432/NAME)")
-        return config
+        return dict(config)
     raise ConfigError(
         f"SCHEDA_DATABASE_URL has an unsupported scheme {scheme!r}: use sqlite:/// or postgresql://"
     )

@@ -19,7 +19,7 @@ class AssociationType(models.Model):
     to_object_type = models.ForeignKey("objects.ObjectType", on_delete=models.CASCADE, related_name="+")
     category = models.CharField(max_length=20, choices=Category.choices)
     # None for the unlabeled association every pair of records has when associated at all.
-    label = models.CharField(max_length=255, null=True, blank=True)
+    label = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(max_length=255, blank=True)
     inverse = models.ForeignKey("self", null=True, on_delete=models.CASCADE, related_name="+")
     # The most records of the other type one record may have with this type (None: no limit

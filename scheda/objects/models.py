@@ -121,3 +121,11 @@ class PropertyDefinition(models.Model):
     @property
     def option_values(self) -> set[str]:
         return {o["value"] for o in self.options}
+
+
+class SchemaVersion(models.Model):
+    """One row whose token changes with every schema write, so each process can keep its
+    loaded schemas and know, with one cheap query, when they are stale. A token rather than a
+    counter: a rolled-back write restores the token the cached schema was loaded under."""
+
+    token = models.CharField(max_length=32)

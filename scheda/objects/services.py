@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,12 +11,12 @@ from django.db.models import Q
 
 from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
 from scheda.objects import catalogue
-from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup
+from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup, SchemaVersion
 from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for
 from scheda.records import storage
 
 # Properties every object type has, whatever an admin defines.
-SYSTEM_PROPERTIES = [
+SYSTEM_PROPERTIES: list[dict[str, Any]] = [
     {"name": "hs_object_id", "label": "Record ID", "type": "number", "field_type": "number",
      "read_only": True, "calculated": True, "unique": True},
     {"name": "createdate", "label": "Create date", "type": "datetime", "field_type": "date",
@@ -56,7 +57,8 @@ def get_object_type(key: str | ObjectType) -> ObjectType:
     if isinstance(key, ObjectType):
         return key
     key = str(key).strip().lower()
-    for candidate in (key, f"{key}s"):
+    plurals = (f"{key}s", f"{key[:-1]}ies") if key.endswith("y") else (f"{key}s",)
+    for candidate in (key, *plurals):
         found = ObjectType.objects.filter(archived=False).filter(name=candidate).first()
         if found:
             return found
@@ -66,10 +68,36 @@ def get_object_type(key: str | ObjectType) -> ObjectType:
     return found
 
 
+# Schemas this process has loaded, by the key asked for, with the token they were loaded under.
+_schemas: dict[str, tuple[str, Schema]] = {}
+
+
+def schema_token() -> str:
+    return SchemaVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+
+def schema_changed() -> None:
+    """Called by every writer of object types, groups or property definitions."""
+    SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
 def load_schema(key: str | ObjectType) -> Schema:
+    """The schema of an object type: one query when this process has it already (the token
+    check), two when it has to load it."""
+    cache_key = f"pk:{key.pk}" if isinstance(key, ObjectType) else str(key).strip().lower()
+    token = schema_token()
+    cached = _schemas.get(cache_key)
+    if cached is not None and token and cached[0] == token:
+        return cached[1]
+    schema = _load_schema(key)
+    if token:
+        _schemas[cache_key] = (token, schema)
+    return schema
+
+
+def _load_schema(key: str | ObjectType) -> Schema:
     if isinstance(key, ObjectType):
-        props = PropertyDefinition.objects.filter(object_type=key, archived=False)
-        return Schema(key, {p.name: p for p in props})
+        return Schema(key, {p.name: p for p in PropertyDefinition.objects.filter(object_type=key, archived=False)})
     key = str(key).strip().lower()
     props = list(
         PropertyDefinition.objects.select_related("object_type")
@@ -77,7 +105,7 @@ def load_schema(key: str | ObjectType) -> Schema:
         .filter(_type_key(key))
     )
     if not props:
-        return load_schema(get_object_type(key))
+        return _load_schema(get_object_type(key))
     object_type = props[0].object_type
     return Schema(object_type, {p.name: p for p in props if p.object_type_id == object_type.pk})
 
@@ -155,6 +183,7 @@ def create_property(object_type: ObjectType, data: dict[str, Any], user=None, hu
         object_type=object_type, name=data["name"], hubspot_defined=hubspot_defined,
         created_by=user, updated_by=user, **fields)
     _index(prop)
+    schema_changed()
     return prop
 
 
@@ -199,6 +228,7 @@ def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -
     prop.save()
     if retype:
         _index(prop)
+    schema_changed()
     return prop
 
 
@@ -214,6 +244,7 @@ def archive_property(prop: PropertyDefinition, user=None) -> None:
     storage.drop_property_index(prop)
     prop.archived, prop.archived_at, prop.updated_by = True, timezone.now(), user
     prop.save()
+    schema_changed()
 
 
 def _default_group(object_type: ObjectType) -> str:
@@ -229,7 +260,9 @@ def create_group(object_type: ObjectType, name: str, label: str, display_order: 
         raise ValidationFailed("A group name has only a-z, 0-9 and _", [FieldError("Invalid group name", "INVALID_NAME", "name")])
     if PropertyGroup.objects.filter(object_type=object_type, name=name).exists():
         raise Conflict(f"A group named {name!r} already exists", [FieldError("Group exists", "GROUP_EXISTS", "name")])
-    return PropertyGroup.objects.create(object_type=object_type, name=name, label=label or name, display_order=display_order)
+    group = PropertyGroup.objects.create(object_type=object_type, name=name, label=label or name, display_order=display_order)
+    schema_changed()
+    return group
 
 
 # --- object types ---------------------------------------------------------------------------
@@ -276,6 +309,30 @@ def create_object_type(
 
     for other in associated_objects:
         associations.default_type(object_type, get_object_type(other))
+    schema_changed()
+    return object_type
+
+
+OBJECT_TYPE_FIELDS = {"singular_label", "plural_label", "primary_display_property", "secondary_display_properties",
+                      "description", "archived"}
+
+
+@transaction.atomic
+def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectType:
+    names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
+    shown = [data.get("primary_display_property", object_type.primary_display_property),
+             *data.get("secondary_display_properties", object_type.secondary_display_properties)]
+    unknown = [name for name in shown if name and name not in names]
+    if unknown:
+        raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
+                               [FieldError(f"Unknown property {unknown[0]!r}", "UNKNOWN_PROPERTY", "primaryDisplayProperty")])
+    if data.get("archived") and not object_type.is_custom:
+        raise ValidationFailed("Standard objects cannot be archived", [FieldError("Standard object", "READ_ONLY", "archived")])
+    for key, value in data.items():
+        if key in OBJECT_TYPE_FIELDS:
+            setattr(object_type, key, value)
+    object_type.save()
+    schema_changed()
     return object_type
 
 
@@ -314,3 +371,4 @@ def install_standard_objects() -> None:
 
     install_standard_association_types()
     install_standard_pipelines()
+    schema_changed()

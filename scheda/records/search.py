@@ -35,10 +35,10 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
             )
         else:
             match = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
+            # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
             cursor.execute(
-                "SELECT r.id FROM record_fts JOIN records_record r ON r.id = record_fts.rowid"
-                " WHERE record_fts MATCH %s AND r.object_type_id = %s AND r.archived = %s AND r.id > %s"
-                " ORDER BY r.id LIMIT %s",
+                "SELECT id FROM records_record WHERE id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)"
+                " AND object_type_id = %s AND archived = %s AND id > %s ORDER BY id LIMIT %s",
                 [match.strip(), object_type.pk, archived, after_id, limit],
             )
         return [row[0] for row in cursor.fetchall()]

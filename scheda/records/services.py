@@ -24,6 +24,7 @@ from scheda.objects.types import PropertyValueError, Stored, WriteContext, forma
 from scheda.pipelines import services as pipelines
 from scheda.records import storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
+from scheda.records.search import WORD
 
 Source = PropertyChange.Source
 # System properties a create may set (HubSpot lets imports and the API back-date records).
@@ -64,6 +65,7 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
     them all at once."""
     new: dict[str, Stored | None] = {}
     where = {} if index is None else {"index": index}
+    first_error = len(errors)
     if not isinstance(raw, dict):
         errors.append(FieldError("properties must be an object of name: value", "INVALID_INPUT", "properties", where))
         return new
@@ -91,8 +93,11 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
         except PropertyValueError as exc:
             errors.append(FieldError(f'Property "{name}": {exc.message}', exc.code, name, where))
     if creating:
+        # One error per property: one already reported (a bad or empty value) is not also "required".
+        reported = {e.name for e in errors[first_error:]}
         for prop in schema.properties.values():
-            if prop.required and new.get(prop.name) is None and not (prop.read_only or prop.calculated):
+            if prop.required and new.get(prop.name) is None and not (prop.read_only or prop.calculated) \
+                    and prop.name not in reported:
                 errors.append(FieldError(f'"{prop.name}" is required', "REQUIRED_PROPERTY", prop.name, where))
     for error in pipelines.apply_pipeline_rules(schema.object_type, current, new, ctx):
         error.context.update(where)
@@ -107,7 +112,9 @@ def _search_text(schema: Schema, values: dict[str, Any]) -> str:
         if value is not None:
             text = str(value)
             parts.append(nh3.clean(text, tags=set()) if "<" in text else text)
-    return " ".join(parts)
+    # Words only, as the query is split: PostgreSQL's parser would otherwise keep
+    # "ada@example.com" or "acme.com" as one token, which no query of words matches.
+    return " ".join(WORD.findall(" ".join(parts)))
 
 
 def _check_unique(schema: Schema, rows: list[tuple[int | None, dict[str, Any]]], errors: list[FieldError]) -> None:
@@ -121,7 +128,8 @@ def _check_unique(schema: Schema, rows: list[tuple[int | None, dict[str, Any]]],
                 wanted[values[name]].append(index)
         if not wanted:
             continue
-        own = {record_id for record_id, _values in rows if record_id is not None}
+        # A record of this write holds no value it keeps (only one it changes away from).
+        own = {record_id for record_id, values in rows if record_id is not None and name in values}
         holders = _holders(schema.object_type, name, list(wanted))
         for value, indexes in wanted.items():
             holder = next((h for h in holders.get(value, []) if h not in own), None)
@@ -188,7 +196,7 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
     items = [i if isinstance(i, RecordInput) else RecordInput(i) for i in inputs]
     now = timezone.now()
     errors: list[FieldError] = []
-    prepared = []
+    prepared: list[dict[str, Any]] = []
     index = None if len(items) == 1 else 0
     for position, item in enumerate(items):
         values = _prepare(schema, {}, item.properties, author, creating=True, ctx=ctx,
@@ -201,7 +209,7 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
         rows, changes = [], []
         for record_id, values in zip(ids, prepared, strict=True):
             created = values.pop("createdate", None)
-            created_at = _parse_datetime(created) if created else now
+            created_at = _parse_datetime(str(created)) if created else now
             stamp = connection.ops.adapt_datetimefield_value(created_at)
             rows.append((record_id, schema.object_type.pk, _dumps(values), _search_text(schema, values),
                          stamp, stamp, author.user_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from scheda.objects.models import PropertyDefinition
 
 TABLE = "records_record"
-PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# \Z, not $: "$" also matches before a final newline, which must not pass into SQL.
+PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
 # System properties that are columns of the record, not keys of its JSON.
 COLUMNS = {
     "hs_object_id": "id",
@@ -52,6 +53,10 @@ def create_property_index(prop: PropertyDefinition) -> None:
     unique = ""
     if prop.unique:
         unique, where = "UNIQUE ", f"{where} AND NOT archived"
+    if connection.vendor == "postgresql":
+        # PostgreSQL refuses to index a table with deferred foreign-key checks pending (records
+        # written earlier in this transaction): run them now; they stay deferred afterwards.
+        connection.check_constraints()
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE {unique}INDEX IF NOT EXISTS "{index_name(prop)}" ON {TABLE} ({expression}) WHERE {where}')
 
@@ -92,7 +97,7 @@ def json_param() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
-def encode(value) -> object:
+def encode(value: Any) -> Any:
     """A stored value as a parameter compared with `value_sql`: JSON on PostgreSQL (jsonb
     compares numbers as numbers and strings as strings), the scalar itself on SQLite."""
     if connection.vendor == "postgresql":
@@ -104,10 +109,10 @@ def compare_param() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
-def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, object]]:
+def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any]]:
     """(id, value) of the active records of a type whose property `name` has one of `values`:
     one indexed lookup per 500 values."""
-    found: list[tuple[int, object]] = []
+    found: list[tuple[int, Any]] = []
     column = value_sql(name)
     with connection.cursor() as cursor:
         for start in range(0, len(values), 500):
@@ -116,7 +121,7 @@ def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, obj
             cursor.execute(
                 f"SELECT id, {column} FROM {TABLE} WHERE object_type_id = %s AND NOT archived"
                 f" AND {column} IN ({marks})",
-                [object_type_id, *[encode(v) for v in chunk]],
+                [object_type_id, *(encode(v) for v in chunk)],
             )
             found.extend((record_id, decode(value)) for record_id, value in cursor.fetchall())
     return found
