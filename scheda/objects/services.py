@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -40,16 +41,25 @@ class Schema:
     object_type: ObjectType
     properties: dict[str, PropertyDefinition]
 
-    def type_of(self, name: str) -> PropertyType:
-        return type_for(self.properties[name])
+    # Derived once per loaded schema: bulk writes ask for these per record.
+    @cached_property
+    def types(self) -> dict[str, PropertyType]:
+        return {name: type_for(prop) for name, prop in self.properties.items()}
 
-    @property
+    def type_of(self, name: str) -> PropertyType:
+        return self.types[name]
+
+    @cached_property
     def searchable(self) -> list[str]:
         return [p.name for p in self.properties.values() if p.searchable]
 
-    @property
+    @cached_property
     def unique(self) -> list[str]:
         return [p.name for p in self.properties.values() if p.unique and p.name not in storage.COLUMNS]
+
+    @cached_property
+    def required(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.required and not (p.read_only or p.calculated)]
 
 
 def get_object_type(key: str | ObjectType) -> ObjectType:

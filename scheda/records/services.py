@@ -89,16 +89,15 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
             new[name] = str(value).strip()  # checked against the pipelines below
             continue
         try:
-            new[name] = type_for(prop).normalise(prop, value, ctx)
+            new[name] = schema.types[name].normalise(prop, value, ctx)
         except PropertyValueError as exc:
             errors.append(FieldError(f'Property "{name}": {exc.message}', exc.code, name, where))
     if creating:
         # One error per property: one already reported (a bad or empty value) is not also "required".
-        reported = {e.name for e in errors[first_error:]}
-        for prop in schema.properties.values():
-            if prop.required and new.get(prop.name) is None and not (prop.read_only or prop.calculated) \
-                    and prop.name not in reported:
-                errors.append(FieldError(f'"{prop.name}" is required', "REQUIRED_PROPERTY", prop.name, where))
+        reported = {e.name for e in errors[first_error:]} if len(errors) > first_error else set()
+        for name in schema.required:
+            if new.get(name) is None and name not in reported:
+                errors.append(FieldError(f'"{name}" is required', "REQUIRED_PROPERTY", name, where))
     for error in pipelines.apply_pipeline_rules(schema.object_type, current, new, ctx):
         error.context.update(where)
         errors.append(error)

@@ -1,0 +1,54 @@
+"""Reading a record costs a fixed number of queries, whatever it is associated with."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheda.associations.services import Pair, associate_many
+from scheda.objects.services import load_schema
+from scheda.records import services as records
+from scheda.records.services import Author
+
+pytestmark = pytest.mark.django_db
+
+
+def read(record_id: int) -> tuple[dict, list[tuple[str, int, str | None]]]:
+    """What the record page and the API read: the schema, the record, its associations and its
+    values as HubSpot sends them (touching each association's type and target object type)."""
+    schema = load_schema("contacts")
+    record = records.get_record(schema.object_type, record_id)
+    found = records.associations_of([record_id])[record_id]
+    values = records.api_properties(schema, record)
+    return values, [(a.type.to_object_type.name, a.to_record_id, a.type.label) for a in found]
+
+
+def contact_with_companies(count: int, email: str = "ada@example.com") -> int:
+    ids = records.create_records("companies", [{"name": f"Company {i}"} for i in range(count)], Author())
+    contact = records.create_record("contacts", {"firstname": "Ada", "email": email}, Author())
+    associate_many([Pair(contact.pk, ids[0], 1), *(Pair(contact.pk, i, 279) for i in ids[1:])])
+    note = records.create_record("notes", {"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi"}, Author())
+    associate_many([Pair(contact.pk, note.pk, 201)])
+    return contact.pk
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_reading_a_record_takes_three_queries(count, django_assert_max_num_queries):
+    contact_id = contact_with_companies(count)
+    with django_assert_max_num_queries(3):
+        values, found = read(contact_id)
+    assert values["firstname"] == "Ada" and values["hs_object_id"] == str(contact_id)
+    # count unlabeled company associations, one primary, and the note
+    assert len(found) == count + 2
+    assert sum(1 for name, _, _ in found if name == "companies") == count + 1
+    assert ("notes", found[-1][1], None) in found
+    assert sum(1 for *_, label in found if label == "Primary") == 1
+
+
+def test_query_count_does_not_grow_with_associations():
+    few, many = contact_with_companies(1), contact_with_companies(50, "bob@example.com")
+    with CaptureQueriesContext(connection) as small:
+        read(few)
+    with CaptureQueriesContext(connection) as large:
+        _, found = read(many)
+    assert len(found) == 52
+    assert len(small.captured_queries) == len(large.captured_queries) <= 3
