@@ -86,14 +86,11 @@ TABLES = {
     "records_propertychange": 'id, record_id, "values", timestamp, source, source_id, user_id',
     "associations_association": "id, from_record_id, to_record_id, type_id, created_at",
 }
-dumps = {table: list(connection.cursor().execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall())
-         for table, columns in TABLES.items()} if not pg_url else None
-if pg_url:
-    dumps = {}
-    with connection.cursor() as cursor:
-        for table, columns in TABLES.items():
-            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")
-            dumps[table] = cursor.fetchall()
+dumps: dict[str, list[tuple]] = {}
+with connection.cursor() as cursor:
+    for table, columns in TABLES.items():
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")
+        dumps[table] = cursor.fetchall()
 
 target = connections["plain"]
 fts = [(row[0], row[3]) for row in dumps["records_record"] if row[3]] if not pg_url else []
@@ -103,13 +100,6 @@ statements = {
     "records_propertychange": f"INSERT INTO records_propertychange ({TABLES['records_propertychange']}) VALUES (%s, %s, %s{jsonb}, %s, %s, %s, %s)",
     "associations_association": f"INSERT INTO associations_association ({TABLES['associations_association']}) VALUES (%s, %s, %s, %s, %s)",
 }
-if pg_url:
-    import json
-
-    for table in ("records_record", "records_propertychange"):
-        column = 2 if table == "records_record" else 2
-        dumps[table] = [(*row[:column], row[column] if isinstance(row[column], str) else json.dumps(row[column]), *row[column + 1:])
-                        for row in dumps[table]]
 started = time.perf_counter()
 BATCH = 2000
 with transaction.atomic(using="plain"), target.cursor() as cursor:
@@ -160,12 +150,7 @@ with CaptureQueriesContext(connection) as queries:
 print("\nReads (server time, in process)")
 report(f"one contact, properties + associations ({len(queries)} queries)", timed(lambda: read_one(rng.choice(contacts)), args.reads))
 report("busy contact with its activities' associations", timed(lambda: read_one(contacts[0]), max(args.reads // 10, 20)))
-emails = [row[0] for row in storage.holders(load_schema("contacts").object_type.pk, "email", [])] or []
-sample = [r[2] for r in connection.cursor().execute(
-    "SELECT id, object_type_id, search_text FROM records_record WHERE object_type_id = %s LIMIT 200",
-    [load_schema("contacts").object_type.pk]).fetchall()] if not pg_url else []
 contact_type = load_schema("contacts").object_type
-addresses = [v for _, v in storage.holders(contact_type.pk, "email", [])]
 with connection.cursor() as cursor:
     cursor.execute(f"SELECT {storage.value_sql('email')} FROM records_record WHERE object_type_id = %s LIMIT 500", [contact_type.pk])
     addresses = [storage.decode(row[0]) for row in cursor.fetchall()]

@@ -173,8 +173,6 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return 0
-    from scheda.records.models import Record
-
     types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
     ids = {p.from_id for p in pairs} | {p.to_id for p in pairs}
     records = _active_types(ids)

@@ -74,6 +74,8 @@ def _check_stages(object_type: ObjectType, stages: list[dict[str, Any]]) -> None
         metadata = stage.get("metadata") or {}
         if object_type.name == "deals":
             try:
+                if isinstance(metadata.get("probability"), bool):
+                    raise TypeError  # float(True) is 1.0, but "True" is no probability
                 probability = float(metadata.get("probability", "x"))
             except (TypeError, ValueError):
                 probability = -1
@@ -102,6 +104,11 @@ def create_pipeline(object_type: ObjectType, label: str, stages: list[dict[str, 
     return pipeline
 
 
+def _text(value: Any) -> str:
+    """A metadata value as HubSpot keeps it: a string, booleans as "true"/"false" (is_closed reads them so)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def create_stage(pipeline: Pipeline, label: str, metadata: dict[str, Any], display_order: int = 0,
                  stage_id: str | None = None) -> PipelineStage:
     _check_stages(pipeline.object_type, [{"label": label, "metadata": metadata}])
@@ -109,7 +116,7 @@ def create_stage(pipeline: Pipeline, label: str, metadata: dict[str, Any], displ
         raise Conflict(f"A stage labelled {label!r} already exists", [FieldError("Stage label exists", "DUPLICATE_LABEL", "label")])
     return PipelineStage.objects.create(
         stage_id=stage_id or _new_id(PipelineStage, "stage_id"), pipeline=pipeline, label=label,
-        display_order=display_order, metadata={k: str(v) for k, v in metadata.items()})
+        display_order=display_order, metadata={k: _text(v) for k, v in metadata.items()})
 
 
 @transaction.atomic
@@ -117,6 +124,8 @@ def update_pipeline(pipeline: Pipeline, *, label: str | None = None, display_ord
     if label is not None:
         if not label:
             raise ValidationFailed("A pipeline needs a label", [FieldError("A pipeline needs a label", "REQUIRED_FIELD", "label")])
+        if Pipeline.objects.filter(object_type=pipeline.object_type, label=label, archived=False).exclude(pk=pipeline.pk).exists():
+            raise Conflict(f"A pipeline labelled {label!r} already exists", [FieldError("Pipeline label exists", "DUPLICATE_LABEL", "label")])
         pipeline.label = label
     if display_order is not None:
         pipeline.display_order = display_order
@@ -129,8 +138,10 @@ def update_stage(stage: PipelineStage, *, label: str | None = None, metadata: di
                  display_order: int | None = None) -> PipelineStage:
     if metadata is not None:
         _check_stages(stage.pipeline.object_type, [{"label": label or stage.label, "metadata": metadata}])
-        stage.metadata = {k: str(v) for k, v in metadata.items()}
+        stage.metadata = {k: _text(v) for k, v in metadata.items()}
     if label:
+        if stage.pipeline.stages.filter(label=label, archived=False).exclude(pk=stage.pk).exists():
+            raise Conflict(f"A stage labelled {label!r} already exists", [FieldError("Stage label exists", "DUPLICATE_LABEL", "label")])
         stage.label = label
     if display_order is not None:
         stage.display_order = display_order

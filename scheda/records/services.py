@@ -75,7 +75,9 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
             errors.append(FieldError(f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST", name,
                                      {**where, "propertyName": [name]}))
             continue
-        system_write = author.source in SYSTEM_SOURCES or (creating and name in SETTABLE_ON_CREATE)
+        # Record columns (id, create and modified dates) are the system's; a create may back-date.
+        system_write = (creating and name in SETTABLE_ON_CREATE) or (
+            author.source in SYSTEM_SOURCES and name not in storage.COLUMNS)
         if (prop.read_only or prop.calculated) and not system_write:
             errors.append(FieldError(f'"{name}" is a read-only property', "READ_ONLY_VALUE", name, where))
             continue
@@ -89,7 +91,11 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
             new[name] = str(value).strip()  # checked against the pipelines below
             continue
         try:
-            new[name] = schema.types[name].normalise(prop, value, ctx)
+            normalised = schema.types[name].normalise(prop, value, ctx)
+            if normalised == "" and not creating:
+                new[name] = None  # e.g. ";" for checkboxes: nothing chosen clears the value
+            elif normalised != "":
+                new[name] = normalised
         except PropertyValueError as exc:
             errors.append(FieldError(f'Property "{name}": {exc.message}', exc.code, name, where))
     if creating:

@@ -19,7 +19,9 @@ def create(object_type, **properties):
 
 
 def linked(record) -> set[tuple[int, int]]:
-    return set(Association.objects.filter(from_record=record).values_list("to_record_id", "type_id"))
+    return set(
+        Association.objects.filter(from_record=record).values_list("to_record_id", "type_id")
+    )
 
 
 def codes(caught) -> list[str]:
@@ -43,7 +45,11 @@ def initech():
 
 def test_standard_types_are_installed():
     kind = services.get_type(279)
-    assert (kind.from_object_type.name, kind.to_object_type.name, kind.label) == ("contacts", "companies", None)
+    assert (kind.from_object_type.name, kind.to_object_type.name, kind.label) == (
+        "contacts",
+        "companies",
+        None,
+    )
     assert kind.inverse_id == 280 and kind.inverse.inverse_id == 279
     primary = services.get_type(1)
     assert primary.label == "Primary" and primary.limit == 1 and primary.inverse_id == 2
@@ -74,7 +80,11 @@ def test_a_label_implies_the_unlabeled_type(ada, acme):
 def test_associations_of(ada, acme, initech):
     services.associate_many([Pair(ada.pk, acme.pk, 1), Pair(ada.pk, initech.pk, 279)])
     found = records.associations_of([ada.pk])[ada.pk]
-    assert [(a.to_record_id, a.type_id) for a in found] == [(acme.pk, 1), (acme.pk, 279), (initech.pk, 279)]
+    assert [(a.to_record_id, a.type_id) for a in found] == [
+        (acme.pk, 1),
+        (acme.pk, 279),
+        (initech.pk, 279),
+    ]
     assert {a.type.to_object_type.name for a in found} == {"companies"}
     deals = get_object_type("deals")
     assert records.associations_of([ada.pk], to_type=deals) == {}
@@ -106,9 +116,13 @@ def test_missing_or_archived_record_fails_and_nothing_is_written(ada, acme, init
 
 def test_every_bad_pair_is_reported(ada, acme):
     with pytest.raises(ValidationFailed) as caught:
-        services.associate_many([Pair(ada.pk, 999_999, 279), Pair(ada.pk, acme.pk, 4), Pair(ada.pk, acme.pk, 279)])
+        services.associate_many(
+            [Pair(ada.pk, 999_999, 279), Pair(ada.pk, acme.pk, 4), Pair(ada.pk, acme.pk, 279)]
+        )
     assert [(e.code, e.context["index"]) for e in caught.value.errors] == [
-        ("RECORD_NOT_FOUND", 0), ("INVALID_TYPE_FOR_RECORDS", 1)]
+        ("RECORD_NOT_FOUND", 0),
+        ("INVALID_TYPE_FOR_RECORDS", 1),
+    ]
 
 
 def test_primary_company_is_replaced(ada, acme, initech):
@@ -123,7 +137,9 @@ def test_primary_company_is_replaced(ada, acme, initech):
 def test_two_primary_companies_in_one_call_fails(ada, acme, initech):
     services.associate_many([Pair(ada.pk, acme.pk, 279)])
     with pytest.raises(LimitExceeded):
-        services.associate_many([Pair(ada.pk, acme.pk, 1), Pair(ada.pk, initech.pk, 1)], replace_single=False)
+        services.associate_many(
+            [Pair(ada.pk, acme.pk, 1), Pair(ada.pk, initech.pk, 1)], replace_single=False
+        )
     assert linked(ada) == {(acme.pk, 279)}
 
 
@@ -200,7 +216,9 @@ def test_label_limit_set_by_set_limit(ada, acme, initech):
         services.associate_many([Pair(ada.pk, initech.pk, billing.id)])
     assert codes(caught) == ["LABEL_LIMIT"]
     # Refused: nothing of it was written, not even the unlabeled association.
-    assert set(Association.objects.values_list("from_record_id", "to_record_id", "type_id")) == before
+    assert (
+        set(Association.objects.values_list("from_record_id", "to_record_id", "type_id")) == before
+    )
     # The other side has no limit: a company may be the billing company of many contacts.
     other = create("contacts", firstname="Other")
     services.associate_many([Pair(other.pk, acme.pk, billing.id)])
@@ -223,7 +241,12 @@ def test_limit_in_a_create_rolls_back_the_record(ada, acme, initech):
     billing = services.set_limit(services.create_label(contacts, companies, "Billing"), 1)
     count = records.Record.objects.count()
     with pytest.raises(LimitExceeded):
-        records.create_record("contacts", {"firstname": "X"}, Author(), [(acme.pk, billing.id), (initech.pk, billing.id)])
+        records.create_record(
+            "contacts",
+            {"firstname": "X"},
+            Author(),
+            [(acme.pk, billing.id), (initech.pk, billing.id)],
+        )
     assert records.Record.objects.count() == count
 
 
@@ -294,8 +317,13 @@ def test_default_type_created_once_within_one_type():
 
 
 def test_custom_object_default_type():
-    pets = create_object_type(name="pets", singular="Pet", plural="Pets", primary_display_property="pet_name",
-                              properties=[{"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"}])
+    pets = create_object_type(
+        name="pets",
+        singular="Pet",
+        plural="Pets",
+        primary_display_property="pet_name",
+        properties=[{"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"}],
+    )
     contacts = get_object_type("contacts")
     made = services.default_type(pets, contacts)
     assert made.category == AssociationType.Category.USER_DEFINED

@@ -22,7 +22,9 @@ def index_of(prop: PropertyDefinition) -> str | None:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
         else:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name]
+            )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -44,9 +46,19 @@ def test_get_object_type_contacts(key):
     assert services.get_object_type(key).object_type_id == "0-1"
 
 
-@pytest.mark.parametrize(("key", "name"), [("company", "companies"), ("companies", "companies"), ("0-2", "companies"),
-                                           ("deal", "deals"), ("ticket", "tickets"), ("line_item", "line_items"),
-                                           ("note", "notes"), ("0-46", "notes")])
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("company", "companies"),
+        ("companies", "companies"),
+        ("0-2", "companies"),
+        ("deal", "deals"),
+        ("ticket", "tickets"),
+        ("line_item", "line_items"),
+        ("note", "notes"),
+        ("0-46", "notes"),
+    ],
+)
 def test_get_object_type_by_name_id_or_singular(key, name):
     assert services.get_object_type(key).name == name
 
@@ -72,8 +84,16 @@ def test_load_schema_by_any_key():
 
 
 def test_create_property(contacts):
-    prop = services.create_property(contacts, {"name": "favourite_colour", "label": "Favourite colour",
-                                               "type": "enumeration", "field_type": "select", "options": COLOURS})
+    prop = services.create_property(
+        contacts,
+        {
+            "name": "favourite_colour",
+            "label": "Favourite colour",
+            "type": "enumeration",
+            "field_type": "select",
+            "options": COLOURS,
+        },
+    )
     prop.refresh_from_db()
     assert prop.group_name == "contactinformation"  # the first group when none is named
     assert prop.options == [
@@ -88,23 +108,42 @@ def test_create_property(contacts):
     assert record.properties == {"favourite_colour": "blue"}
 
 
-@pytest.mark.parametrize("name", ["Colour", "1colour", "_colour", "colour-name", "colour name", "colour\n", "x" * 101,
-                                  "", "colour;drop", "côlour"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Colour",
+        "1colour",
+        "_colour",
+        "colour-name",
+        "colour name",
+        "colour\n",
+        "x" * 101,
+        "",
+        "colour;drop",
+        "côlour",
+    ],
+)
 def test_create_property_name_rules(contacts, name):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": name, "label": "L", "type": "string", "field_type": "text"})
+        services.create_property(
+            contacts, {"name": name, "label": "L", "type": "string", "field_type": "text"}
+        )
     assert "INVALID_PROPERTY_NAME" in error_codes(caught)
     assert not PropertyDefinition.objects.filter(object_type=contacts, name=name).exists()
 
 
 def test_create_property_longest_name(contacts):
-    prop = services.create_property(contacts, {"name": "x" * 100, "label": "L", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts, {"name": "x" * 100, "label": "L", "type": "string", "field_type": "text"}
+    )
     assert index_of(prop) is not None
 
 
 def test_create_property_needs_a_label(contacts):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "nolabel", "type": "string", "field_type": "text"})
+        services.create_property(
+            contacts, {"name": "nolabel", "type": "string", "field_type": "text"}
+        )
     assert error_codes(caught) == ["REQUIRED_FIELD"]
 
 
@@ -122,36 +161,70 @@ def test_create_property_needs_a_label(contacts):
 )
 def test_create_property_type_pairs(contacts, type_, field_type, code):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "p", "label": "P", "type": type_, "field_type": field_type,
-                                            "options": COLOURS})
+        services.create_property(
+            contacts,
+            {
+                "name": "p",
+                "label": "P",
+                "type": type_,
+                "field_type": field_type,
+                "options": COLOURS,
+            },
+        )
     assert error_codes(caught) == [code]
     assert not PropertyDefinition.objects.filter(object_type=contacts, name="p").exists()
 
 
 @pytest.mark.parametrize(
     ("type_", "field_type"),
-    [("string", "text"), ("string", "textarea"), ("string", "html"), ("string", "phonenumber"), ("number", "number"),
-     ("date", "date"), ("datetime", "date"), ("bool", "booleancheckbox"), ("enumeration", "booleancheckbox"),
-     ("phone_number", "phonenumber")],
+    [
+        ("string", "text"),
+        ("string", "textarea"),
+        ("string", "html"),
+        ("string", "phonenumber"),
+        ("number", "number"),
+        ("date", "date"),
+        ("datetime", "date"),
+        ("bool", "booleancheckbox"),
+        ("enumeration", "booleancheckbox"),
+        ("phone_number", "phonenumber"),
+    ],
 )
 def test_create_property_valid_pairs(contacts, type_, field_type):
-    prop = services.create_property(contacts, {"name": "p", "label": "P", "type": type_, "field_type": field_type})
+    prop = services.create_property(
+        contacts, {"name": "p", "label": "P", "type": type_, "field_type": field_type}
+    )
     assert (prop.type, prop.field_type) == (type_, field_type)
 
 
 def test_create_property_all_errors_at_once(contacts):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "Bad Name", "type": "string", "field_type": "date", "format": "iban",
-                                            "group_name": "nogroup"})
-    assert set(error_codes(caught)) == {"INVALID_PROPERTY_NAME", "REQUIRED_FIELD", "INVALID_FIELD_TYPE",
-                                        "INVALID_FORMAT", "UNKNOWN_GROUP"}
+        services.create_property(
+            contacts,
+            {
+                "name": "Bad Name",
+                "type": "string",
+                "field_type": "date",
+                "format": "iban",
+                "group_name": "nogroup",
+            },
+        )
+    assert set(error_codes(caught)) == {
+        "INVALID_PROPERTY_NAME",
+        "REQUIRED_FIELD",
+        "INVALID_FIELD_TYPE",
+        "INVALID_FORMAT",
+        "UNKNOWN_GROUP",
+    }
 
 
 @pytest.mark.parametrize("field_type", ["select", "radio", "checkbox"])
 def test_enumeration_needs_options(contacts, field_type):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "tier", "label": "Tier", "type": "enumeration",
-                                            "field_type": field_type})
+        services.create_property(
+            contacts,
+            {"name": "tier", "label": "Tier", "type": "enumeration", "field_type": field_type},
+        )
     assert error_codes(caught) == ["REQUIRED_FIELD"]
     assert caught.value.errors[0].name == "options"
 
@@ -168,38 +241,71 @@ def test_enumeration_needs_options(contacts, field_type):
 )
 def test_bad_options(contacts, options, code):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "tier", "label": "Tier", "type": "enumeration",
-                                            "field_type": "select", "options": options})
+        services.create_property(
+            contacts,
+            {
+                "name": "tier",
+                "label": "Tier",
+                "type": "enumeration",
+                "field_type": "select",
+                "options": options,
+            },
+        )
     assert error_codes(caught) == [code]
 
 
 def test_duplicate_name_is_a_conflict(contacts):
     with pytest.raises(Conflict) as caught:
-        services.create_property(contacts, {"name": "email", "label": "Email 2", "type": "string", "field_type": "text"})
+        services.create_property(
+            contacts, {"name": "email", "label": "Email 2", "type": "string", "field_type": "text"}
+        )
     assert error_codes(caught) == ["PROPERTY_EXISTS"]
     # The same name on another object type is fine.
-    other = services.create_property(services.get_object_type("deals"),
-                                     {"name": "jobtitle", "label": "Job", "type": "string", "field_type": "text"})
+    other = services.create_property(
+        services.get_object_type("deals"),
+        {"name": "jobtitle", "label": "Job", "type": "string", "field_type": "text"},
+    )
     assert other.object_type.name == "deals"
 
 
 def test_duplicate_name_of_an_archived_property_is_a_conflict(contacts):
-    prop = services.create_property(contacts, {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts, {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"}
+    )
     services.archive_property(prop)
     with pytest.raises(Conflict):
-        services.create_property(contacts, {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"})
+        services.create_property(
+            contacts,
+            {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"},
+        )
 
 
 def test_unknown_group(contacts):
     with pytest.raises(ValidationFailed) as caught:
-        services.create_property(contacts, {"name": "p", "label": "P", "type": "string", "field_type": "text",
-                                            "group_name": "dealinformation"})
+        services.create_property(
+            contacts,
+            {
+                "name": "p",
+                "label": "P",
+                "type": "string",
+                "field_type": "text",
+                "group_name": "dealinformation",
+            },
+        )
     assert error_codes(caught) == ["UNKNOWN_GROUP"]
 
 
 def test_unique_property_is_enforced_by_its_index(contacts):
-    prop = services.create_property(contacts, {"name": "member_no", "label": "Member no", "type": "string",
-                                               "field_type": "text", "unique": True})
+    prop = services.create_property(
+        contacts,
+        {
+            "name": "member_no",
+            "label": "Member no",
+            "type": "string",
+            "field_type": "text",
+            "unique": True,
+        },
+    )
     assert "UNIQUE" in index_of(prop).upper()
     first = records.create_record("contacts", {"member_no": "M-1"}, records.Author())
     with pytest.raises(Conflict) as caught:
@@ -211,20 +317,45 @@ def test_unique_property_is_enforced_by_its_index(contacts):
 
 
 def test_update_property_label_and_options(contacts, owner):
-    prop = services.create_property(contacts, {"name": "tier", "label": "Tier", "type": "enumeration",
-                                               "field_type": "select", "options": COLOURS})
-    services.update_property(prop, {"label": "Level", "options": [*COLOURS, {"label": "Gold", "value": "gold"}],
-                                    "name": "ignored"}, user=owner)
+    prop = services.create_property(
+        contacts,
+        {
+            "name": "tier",
+            "label": "Tier",
+            "type": "enumeration",
+            "field_type": "select",
+            "options": COLOURS,
+        },
+    )
+    services.update_property(
+        prop,
+        {
+            "label": "Level",
+            "options": [*COLOURS, {"label": "Gold", "value": "gold"}],
+            "name": "ignored",
+        },
+        user=owner,
+    )
     prop.refresh_from_db()
     assert prop.label == "Level" and prop.name == "tier"
     assert [o["value"] for o in prop.options] == ["red", "blue", "gold"]
     assert prop.updated_by == owner
-    assert records.create_record("contacts", {"tier": "gold"}, records.Author()).properties == {"tier": "gold"}
+    assert records.create_record("contacts", {"tier": "gold"}, records.Author()).properties == {
+        "tier": "gold"
+    }
 
 
 def test_update_property_cannot_remove_all_options(contacts):
-    prop = services.create_property(contacts, {"name": "tier", "label": "Tier", "type": "enumeration",
-                                               "field_type": "select", "options": COLOURS})
+    prop = services.create_property(
+        contacts,
+        {
+            "name": "tier",
+            "label": "Tier",
+            "type": "enumeration",
+            "field_type": "select",
+            "options": COLOURS,
+        },
+    )
     with pytest.raises(ValidationFailed) as caught:
         services.update_property(prop, {"options": []})
     assert error_codes(caught) == ["REQUIRED_FIELD"]
@@ -233,23 +364,31 @@ def test_update_property_cannot_remove_all_options(contacts):
 
 
 def test_update_property_bad_field_type(contacts):
-    prop = services.create_property(contacts, {"name": "score", "label": "Score", "type": "number", "field_type": "number"})
+    prop = services.create_property(
+        contacts, {"name": "score", "label": "Score", "type": "number", "field_type": "number"}
+    )
     with pytest.raises(ValidationFailed) as caught:
         services.update_property(prop, {"field_type": "textarea"})
     assert error_codes(caught) == ["INVALID_FIELD_TYPE"]
 
 
 def test_update_property_type_when_unused(contacts):
-    prop = services.create_property(contacts, {"name": "score", "label": "Score", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts, {"name": "score", "label": "Score", "type": "string", "field_type": "text"}
+    )
     services.update_property(prop, {"type": "number", "field_type": "number"})
     prop.refresh_from_db()
     assert (prop.type, prop.field_type) == ("number", "number")
     assert index_of(prop) is not None
-    assert records.create_record("contacts", {"score": "7"}, records.Author()).properties == {"score": 7}
+    assert records.create_record("contacts", {"score": "7"}, records.Author()).properties == {
+        "score": 7
+    }
 
 
 def test_update_property_type_when_in_use_fails(contacts):
-    prop = services.create_property(contacts, {"name": "score", "label": "Score", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts, {"name": "score", "label": "Score", "type": "string", "field_type": "text"}
+    )
     records.create_record("contacts", {"score": "high"}, records.Author())
     with pytest.raises(ValidationFailed) as caught:
         services.update_property(prop, {"type": "number", "field_type": "number"})
@@ -260,7 +399,10 @@ def test_update_property_type_when_in_use_fails(contacts):
 
 
 def test_make_unique_and_back(contacts):
-    prop = services.create_property(contacts, {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts,
+        {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"},
+    )
     records.create_record("contacts", {"member_no": "M-1"}, records.Author())
     services.update_property(prop, {"unique": True})
     assert "UNIQUE" in index_of(prop).upper()
@@ -273,8 +415,13 @@ def test_make_unique_and_back(contacts):
 
 
 def test_make_unique_with_duplicate_values_fails_cleanly(contacts):
-    prop = services.create_property(contacts, {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"})
-    records.create_records("contacts", [{"member_no": "M-1"}, {"member_no": "M-1"}], records.Author())
+    prop = services.create_property(
+        contacts,
+        {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"},
+    )
+    records.create_records(
+        "contacts", [{"member_no": "M-1"}, {"member_no": "M-1"}], records.Author()
+    )
     with pytest.raises(ValidationFailed) as caught:
         services.update_property(prop, {"unique": True})
     assert error_codes(caught) == ["NON_UNIQUE_VALUES"]
@@ -287,8 +434,13 @@ def test_make_unique_with_duplicate_values_fails_cleanly(contacts):
 
 
 def test_archived_duplicates_do_not_block_unique(contacts):
-    prop = services.create_property(contacts, {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"})
-    ids = records.create_records("contacts", [{"member_no": "M-1"}, {"member_no": "M-1"}], records.Author())
+    prop = services.create_property(
+        contacts,
+        {"name": "member_no", "label": "Member no", "type": "string", "field_type": "text"},
+    )
+    ids = records.create_records(
+        "contacts", [{"member_no": "M-1"}, {"member_no": "M-1"}], records.Author()
+    )
     records.archive_records("contacts", ids[:1], records.Author())
     services.update_property(prop, {"unique": True})
     prop.refresh_from_db()
@@ -313,7 +465,9 @@ def test_system_property_type_cannot_change(contacts):
 
 
 def test_archive_property_keeps_values(contacts, owner):
-    prop = services.create_property(contacts, {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"})
+    prop = services.create_property(
+        contacts, {"name": "nickname", "label": "Nickname", "type": "string", "field_type": "text"}
+    )
     record = records.create_record("contacts", {"nickname": "Ace"}, records.Author())
     assert index_of(prop) is not None
     services.archive_property(prop, user=owner)
@@ -329,7 +483,9 @@ def test_archive_property_keeps_values(contacts, owner):
     assert error_codes(caught) == ["PROPERTY_DOESNT_EXIST"]
 
 
-@pytest.mark.parametrize("name", ["email", "hs_object_id", "createdate", "hubspot_owner_id", "firstname"])
+@pytest.mark.parametrize(
+    "name", ["email", "hs_object_id", "createdate", "hubspot_owner_id", "firstname"]
+)
 def test_system_properties_cannot_be_archived(name):
     prop = services.load_schema("contacts").properties[name]
     with pytest.raises(ValidationFailed) as caught:
@@ -344,15 +500,31 @@ def test_system_properties_cannot_be_archived(name):
 
 def make_pets(**overrides):
     spec = dict(
-        name="pets", singular="Pet", plural="Pets", primary_display_property="pet_name",
+        name="pets",
+        singular="Pet",
+        plural="Pets",
+        primary_display_property="pet_name",
         properties=[
             {"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"},
-            {"name": "species", "label": "Species", "type": "enumeration", "field_type": "select",
-             "options": [{"label": "Dog", "value": "dog"}, {"label": "Cat", "value": "cat"}]},
-            {"name": "chip_id", "label": "Chip", "type": "string", "field_type": "text", "unique": True},
+            {
+                "name": "species",
+                "label": "Species",
+                "type": "enumeration",
+                "field_type": "select",
+                "options": [{"label": "Dog", "value": "dog"}, {"label": "Cat", "value": "cat"}],
+            },
+            {
+                "name": "chip_id",
+                "label": "Chip",
+                "type": "string",
+                "field_type": "text",
+                "unique": True,
+            },
             {"name": "weight", "label": "Weight", "type": "number", "field_type": "number"},
         ],
-        required=["pet_name", "species"], searchable=["chip_id"], secondary_display_properties=["species"],
+        required=["pet_name", "species"],
+        searchable=["chip_id"],
+        secondary_display_properties=["species"],
         associated_objects=["contacts"],
     )
     spec.update(overrides)
@@ -362,13 +534,21 @@ def make_pets(**overrides):
 def test_create_custom_object(owner):
     pets = make_pets(user=owner)
     assert pets.object_type_id == "2-1"
-    assert pets.is_custom and pets.singular_label == "Pet" and pets.secondary_display_properties == ["species"]
+    assert (
+        pets.is_custom
+        and pets.singular_label == "Pet"
+        and pets.secondary_display_properties == ["species"]
+    )
     schema = services.load_schema("pets")
     props = schema.properties
     assert {"hs_object_id", "createdate", "lastmodifieddate", "hubspot_owner_id"} <= props.keys()
     assert props["hs_object_id"].hubspot_defined and not props["pet_name"].hubspot_defined
     assert props["pet_name"].required and props["species"].required and not props["weight"].required
-    assert props["pet_name"].searchable and props["chip_id"].searchable and not props["weight"].searchable
+    assert (
+        props["pet_name"].searchable
+        and props["chip_id"].searchable
+        and not props["weight"].searchable
+    )
     assert props["pet_name"].group_name == "pets_information"
     assert props["pet_name"].created_by == owner
     assert schema.unique == ["chip_id"]
@@ -381,19 +561,27 @@ def test_custom_object_records_follow_its_schema():
     pets = make_pets()
     with pytest.raises(ValidationFailed) as caught:
         records.create_record("pets", {"weight": "4.5"}, records.Author())
-    assert sorted(e.name for e in caught.value.errors if e.code == "REQUIRED_PROPERTY") == ["pet_name", "species"]
+    assert sorted(e.name for e in caught.value.errors if e.code == "REQUIRED_PROPERTY") == [
+        "pet_name",
+        "species",
+    ]
     with pytest.raises(ValidationFailed) as caught:
         records.create_record("pet", {"pet_name": "Rex", "species": "parrot"}, records.Author())
     assert error_codes(caught) == ["INVALID_OPTION"]
     assert not Record.objects.filter(object_type=pets).exists()
-    rex = records.create_record("2-1", {"pet_name": "Rex", "species": "dog", "weight": "4.5", "chip_id": "C1"},
-                                records.Author())
+    rex = records.create_record(
+        "2-1",
+        {"pet_name": "Rex", "species": "dog", "weight": "4.5", "chip_id": "C1"},
+        records.Author(),
+    )
     assert rex.object_type == pets
     assert rex.properties == {"pet_name": "Rex", "species": "dog", "weight": 4.5, "chip_id": "C1"}
     assert search.search_ids(pets, "re") == [rex.pk]
     assert search.search_ids(pets, "c1") == [rex.pk]
     with pytest.raises(Conflict) as caught:
-        records.create_record("pets", {"pet_name": "Max", "species": "cat", "chip_id": "C1"}, records.Author())
+        records.create_record(
+            "pets", {"pet_name": "Max", "species": "cat", "chip_id": "C1"}, records.Author()
+        )
     assert caught.value.existing_id == rex.pk
 
 
@@ -427,9 +615,19 @@ def test_create_custom_object_validation(overrides, code):
 
 def test_create_custom_object_bad_property_writes_nothing():
     with pytest.raises(ValidationFailed):
-        make_pets(properties=[{"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"},
-                              {"name": "species", "label": "Species", "type": "enumeration", "field_type": "select"}],
-                  searchable=[], secondary_display_properties=[])
+        make_pets(
+            properties=[
+                {"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"},
+                {
+                    "name": "species",
+                    "label": "Species",
+                    "type": "enumeration",
+                    "field_type": "select",
+                },
+            ],
+            searchable=[],
+            secondary_display_properties=[],
+        )
     assert not ObjectType.objects.filter(name="pets").exists()
     assert not PropertyDefinition.objects.filter(name="pet_name").exists()
 

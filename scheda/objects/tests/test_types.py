@@ -41,8 +41,14 @@ OPTIONS = [
 
 def prop(type_="string", field_type="text", fmt="", options=None, referenced="", hint=""):
     return PropertyDefinition(
-        name="p", label="P", type=type_, field_type=field_type, format=fmt, options=options or [],
-        referenced_object_type=referenced, number_display_hint=hint,
+        name="p",
+        label="P",
+        type=type_,
+        field_type=field_type,
+        format=fmt,
+        options=options or [],
+        referenced_object_type=referenced,
+        number_display_hint=hint,
     )
 
 
@@ -121,8 +127,12 @@ def test_html_is_sanitised():
     assert "alert(1)" not in stored
     assert "onclick" not in stored
     assert stored == "<p>Hi <b>there</b></p>"
-    assert normalise(p, '<a href="javascript:alert(1)">x</a>') == "<a rel=\"noopener noreferrer\">x</a>"
-    assert normalise(p, '<span style="color: red">red</span>') == '<span style="color: red">red</span>'
+    assert (
+        normalise(p, '<a href="javascript:alert(1)">x</a>') == '<a rel="noopener noreferrer">x</a>'
+    )
+    assert (
+        normalise(p, '<span style="color: red">red</span>') == '<span style="color: red">red</span>'
+    )
     assert refused(p, True) == "INVALID_TYPE"
 
 
@@ -142,7 +152,16 @@ def test_email_is_lowercased_and_trimmed(raw, stored):
 
 
 @pytest.mark.parametrize(
-    "raw", ["ada", "ada@", "@example.com", "ada@example", "ada @example.com", "ada@@example.com", "ada@exa mple.com"]
+    "raw",
+    [
+        "ada",
+        "ada@",
+        "@example.com",
+        "ada@example",
+        "ada @example.com",
+        "ada@@example.com",
+        "ada@exa mple.com",
+    ],
 )
 def test_email_refuses_bad_addresses(raw):
     assert refused(prop(fmt="email"), raw) == "INVALID_EMAIL"
@@ -165,7 +184,10 @@ def test_url(raw, stored):
     assert normalise(prop(fmt="url"), raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["ftp://example.com", "javascript:alert(1)", "not a url", "http://", "https://exa mple.com"])
+@pytest.mark.parametrize(
+    "raw",
+    ["ftp://example.com", "javascript:alert(1)", "not a url", "http://", "https://exa mple.com"],
+)
 def test_url_refuses_bad_urls(raw):
     assert refused(prop(fmt="url"), raw) == "INVALID_URL"
 
@@ -186,7 +208,10 @@ def test_domain_from_url(raw, stored):
     assert normalise(prop(fmt="domain"), raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["localhost", "example", "https://", "exa mple.com", "-example.com", "example.c_m", "1.2.3.4"])
+@pytest.mark.parametrize(
+    "raw",
+    ["localhost", "example", "https://", "exa mple.com", "-example.com", "example.c_m", "1.2.3.4"],
+)
 def test_domain_refuses_bad_domains(raw):
     assert refused(prop(fmt="domain"), raw) == "INVALID_DOMAIN"
 
@@ -209,7 +234,9 @@ def test_phone(raw, stored):
     assert normalise(prop("phone_number", "phonenumber"), raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["call me", "12", "+--", "555-CALL-NOW", "+1 555 <script>", "1" * 41])
+@pytest.mark.parametrize(
+    "raw", ["call me", "12", "+--", "555-CALL-NOW", "+1 555 <script>", "1" * 41]
+)
 def test_phone_refuses_bad_numbers(raw):
     assert refused(prop("string", "phonenumber"), raw) == "INVALID_PHONE_NUMBER"
 
@@ -238,14 +265,39 @@ def test_number(raw, stored):
     assert type(value) is type(stored)
 
 
-@pytest.mark.parametrize("raw", ["abc", "", "1,000", "12 apples", "NaN", "Infinity", "-inf", True, False, None, [1], "1e18", 10**18, -(10**18)])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "abc",
+        "",
+        "1,000",
+        "12 apples",
+        "NaN",
+        "Infinity",
+        "-inf",
+        True,
+        False,
+        None,
+        [1],
+        "1e18",
+        10**18,
+        -(10**18),
+    ],
+)
 def test_number_refuses_non_numbers(raw):
     assert refused(prop("number", "number"), raw) == "INVALID_NUMBER"
 
 
 @pytest.mark.parametrize(
     ("stored", "api"),
-    [(42, "42"), (-3.25, "-3.25"), (0.1, "0.1"), (1e-7, "0.0000001"), (123456789.125, "123456789.125"), (1e16 + 0.0, "10000000000000000")],
+    [
+        (42, "42"),
+        (-3.25, "-3.25"),
+        (0.1, "0.1"),
+        (1e-7, "0.0000001"),
+        (123456789.125, "123456789.125"),
+        (1e16 + 0.0, "10000000000000000"),
+    ],
 )
 def test_number_to_api_never_uses_exponents(stored, api):
     assert NumberType().to_api(stored) == api
@@ -290,8 +342,21 @@ def test_integers_round_trip_exactly(number):
 
 @pytest.mark.parametrize(
     ("raw", "stored"),
-    [(True, True), (False, False), ("true", True), ("TRUE", True), (" yes ", True), ("1", True), (1, True),
-     ("on", True), ("false", False), ("No", False), ("0", False), (0, False), ("off", False)],
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("1", True),
+        (1, True),
+        ("on", True),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        (0, False),
+        ("off", False),
+    ],
 )
 def test_bool(raw, stored):
     assert normalise(prop("bool", "booleancheckbox"), raw) is stored
@@ -333,8 +398,17 @@ def test_date(raw, stored):
 
 @pytest.mark.parametrize(
     "raw",
-    ["2023-02-29", "2024-13-01", "01/02/2024", "yesterday", "2024-01-01T10:30:00Z", 1704067200001,
-     "2024-01-01T00:00:00+01:00", 10**20, True],
+    [
+        "2023-02-29",
+        "2024-13-01",
+        "01/02/2024",
+        "yesterday",
+        "2024-01-01T10:30:00Z",
+        1704067200001,
+        "2024-01-01T00:00:00+01:00",
+        10**20,
+        True,
+    ],
 )
 def test_date_refuses(raw):
     assert refused(prop("date", "date"), raw) in {"INVALID_DATE", "INVALID_TYPE"}
@@ -372,7 +446,15 @@ def test_datetime_is_fixed_width_utc(raw, stored):
 
 
 @pytest.mark.parametrize(
-    "raw", ["next tuesday", "2024-03-01 25:00", "03/01/2024 10:00", 10**20, "-99999999999999999", "0001-01-01T00:00:00+05:00"]
+    "raw",
+    [
+        "next tuesday",
+        "2024-03-01 25:00",
+        "03/01/2024 10:00",
+        10**20,
+        "-99999999999999999",
+        "0001-01-01T00:00:00+05:00",
+    ],
 )
 def test_datetime_refuses(raw):
     assert refused(prop("datetime", "date"), raw) == "INVALID_DATE"
@@ -383,8 +465,11 @@ def test_datetime_refuses_non_text():
 
 
 aware = st.datetimes(
-    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-    timezones=st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m))),
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
+        lambda m: timezone(timedelta(minutes=m))
+    ),
 )
 
 
@@ -395,7 +480,10 @@ def test_datetimes_sort_like_the_moments(a, b):
     sa, sb = normalise(p, a.isoformat()), normalise(p, b.isoformat())
     assert FIXED_WIDTH.match(sa) and FIXED_WIDTH.match(sb)
     # To the millisecond, text order is time order.
-    ta, tb = a.replace(microsecond=a.microsecond // 1000 * 1000), b.replace(microsecond=b.microsecond // 1000 * 1000)
+    ta, tb = (
+        a.replace(microsecond=a.microsecond // 1000 * 1000),
+        b.replace(microsecond=b.microsecond // 1000 * 1000),
+    )
     assert (sa < sb) == (ta < tb)
     assert (sa == sb) == (ta == tb)
 
@@ -418,7 +506,10 @@ def test_datetime_from_epoch_ms(ms):
 
 
 def test_format_datetime_pads_the_year():
-    assert format_datetime(datetime(5, 6, 7, 8, 9, 10, 11_999, tzinfo=UTC)) == "0005-06-07T08:09:10.011Z"
+    assert (
+        format_datetime(datetime(5, 6, 7, 8, 9, 10, 11_999, tzinfo=UTC))
+        == "0005-06-07T08:09:10.011Z"
+    )
 
 
 @given(day=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
@@ -459,7 +550,9 @@ def test_multiple_checkboxes():
 
 def test_owner_ids(owner, django_user_model):
     p = prop("enumeration", "select", referenced="OWNER")
-    inactive = django_user_model.objects.create_user("gone@example.com", "a-long-password-1", is_active=False)
+    inactive = django_user_model.objects.create_user(
+        "gone@example.com", "a-long-password-1", is_active=False
+    )
     ctx = WriteContext()
     assert normalise(p, str(owner.pk), ctx) == str(owner.pk)
     assert normalise(p, owner.pk, ctx) == str(owner.pk)

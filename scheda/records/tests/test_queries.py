@@ -23,10 +23,14 @@ def read(record_id: int) -> tuple[dict, list[tuple[str, int, str | None]]]:
 
 
 def contact_with_companies(count: int, email: str = "ada@example.com") -> int:
-    ids = records.create_records("companies", [{"name": f"Company {i}"} for i in range(count)], Author())
+    ids = records.create_records(
+        "companies", [{"name": f"Company {i}"} for i in range(count)], Author()
+    )
     contact = records.create_record("contacts", {"firstname": "Ada", "email": email}, Author())
     associate_many([Pair(contact.pk, ids[0], 1), *(Pair(contact.pk, i, 279) for i in ids[1:])])
-    note = records.create_record("notes", {"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi"}, Author())
+    note = records.create_record(
+        "notes", {"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi"}, Author()
+    )
     associate_many([Pair(contact.pk, note.pk, 201)])
     return contact.pk
 

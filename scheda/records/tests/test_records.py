@@ -21,7 +21,9 @@ CONTACT_TO_NOTE, CONTACT_TO_CONTACT = 201, 449
 
 
 def create(object_type, author=None, associations=(), **properties):
-    return records.create_record(object_type, properties, author or Author(Source.API), associations)
+    return records.create_record(
+        object_type, properties, author or Author(Source.API), associations
+    )
 
 
 def counts():
@@ -33,11 +35,16 @@ def codes(caught) -> list[str]:
 
 
 def linked(record) -> set[tuple[int, int]]:
-    return set(Association.objects.filter(from_record=record).values_list("to_record_id", "type_id"))
+    return set(
+        Association.objects.filter(from_record=record).values_list("to_record_id", "type_id")
+    )
 
 
 def note(**properties):
-    return create("notes", **{"hs_timestamp": "2024-01-01T10:00:00Z", "hs_note_body": "<p>Called</p>", **properties})
+    return create(
+        "notes",
+        **{"hs_timestamp": "2024-01-01T10:00:00Z", "hs_note_body": "<p>Called</p>", **properties},
+    )
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -45,12 +52,24 @@ def note(**properties):
 
 def test_create_stores_normalised_values_and_one_change(owner):
     author = Author(Source.UI, "form-1", owner)
-    record = create("contacts", author, email=" Ada@Example.COM", firstname="Ada", hubspot_owner_id=str(owner.pk),
-                    hs_buying_role=["CHAMPION", "BLOCKER"], website="example.com")
+    record = create(
+        "contacts",
+        author,
+        email=" Ada@Example.COM",
+        firstname="Ada",
+        hubspot_owner_id=str(owner.pk),
+        hs_buying_role=["CHAMPION", "BLOCKER"],
+        website="example.com",
+    )
     assert record.object_type.name == "contacts"
     assert record.created_by == owner and not record.archived
-    assert record.properties == {"email": "ada@example.com", "firstname": "Ada", "hubspot_owner_id": str(owner.pk),
-                                 "hs_buying_role": "CHAMPION;BLOCKER", "website": "https://example.com"}
+    assert record.properties == {
+        "email": "ada@example.com",
+        "firstname": "Ada",
+        "hubspot_owner_id": str(owner.pk),
+        "hs_buying_role": "CHAMPION;BLOCKER",
+        "website": "https://example.com",
+    }
     (change,) = PropertyChange.objects.filter(record=record)
     assert change.values == record.properties
     assert (change.source, change.source_id, change.user) == ("CRM_UI", "form-1", owner)
@@ -61,8 +80,11 @@ def test_create_stores_normalised_values_and_one_change(owner):
 def test_create_with_associations():
     company = create("companies", name="Acme", domain="acme.com")
     deal = create("deals", dealname="Big deal")
-    contact = create("contacts", associations=[(company.pk, CONTACT_TO_PRIMARY_COMPANY), (deal.pk, CONTACT_TO_DEAL)],
-                     firstname="Ada")
+    contact = create(
+        "contacts",
+        associations=[(company.pk, CONTACT_TO_PRIMARY_COMPANY), (deal.pk, CONTACT_TO_DEAL)],
+        firstname="Ada",
+    )
     assert linked(contact) == {(company.pk, 1), (company.pk, 279), (deal.pk, 4)}
     assert linked(company) == {(contact.pk, 2), (contact.pk, 280)}
     assert linked(deal) == {(contact.pk, 3)}
@@ -72,7 +94,11 @@ def test_create_with_a_bad_association_writes_nothing():
     company = create("companies", name="Acme")
     before = counts()
     with pytest.raises(ValidationFailed) as caught:
-        create("contacts", associations=[(company.pk, CONTACT_TO_COMPANY), (999_999, CONTACT_TO_COMPANY)], firstname="Ada")
+        create(
+            "contacts",
+            associations=[(company.pk, CONTACT_TO_COMPANY), (999_999, CONTACT_TO_COMPANY)],
+            firstname="Ada",
+        )
     assert codes(caught) == ["RECORD_NOT_FOUND"]
     assert counts() == before
 
@@ -118,18 +144,33 @@ def test_required_property():
     for empty in ("", "   ", None):
         with pytest.raises(ValidationFailed) as caught:
             create("deals", dealname=empty)
-        assert [(e.code, e.name) for e in caught.value.errors] == [("REQUIRED_PROPERTY", "dealname")]
+        assert [(e.code, e.name) for e in caught.value.errors] == [
+            ("REQUIRED_PROPERTY", "dealname")
+        ]
     assert not Record.objects.filter(object_type__name="deals").exists()
 
 
 def test_every_error_is_listed_and_nothing_written():
     before = counts()
     with pytest.raises(ValidationFailed) as caught:
-        records.create_record("deals", {"amount": "lots", "closedate": "someday", "nope": 1, "hs_object_id": 3,
-                                        "dealtype": "charity"}, Author(Source.API))
+        records.create_record(
+            "deals",
+            {
+                "amount": "lots",
+                "closedate": "someday",
+                "nope": 1,
+                "hs_object_id": 3,
+                "dealtype": "charity",
+            },
+            Author(Source.API),
+        )
     assert sorted((e.name, e.code) for e in caught.value.errors) == [
-        ("amount", "INVALID_NUMBER"), ("closedate", "INVALID_DATE"), ("dealname", "REQUIRED_PROPERTY"),
-        ("dealtype", "INVALID_OPTION"), ("hs_object_id", "READ_ONLY_VALUE"), ("nope", "PROPERTY_DOESNT_EXIST"),
+        ("amount", "INVALID_NUMBER"),
+        ("closedate", "INVALID_DATE"),
+        ("dealname", "REQUIRED_PROPERTY"),
+        ("dealtype", "INVALID_OPTION"),
+        ("hs_object_id", "READ_ONLY_VALUE"),
+        ("nope", "PROPERTY_DOESNT_EXIST"),
     ]
     assert caught.value.message.startswith("6 errors")
     assert counts() == before
@@ -147,7 +188,9 @@ def test_properties_must_be_a_dict():
 def test_batch_create_returns_ids_in_order():
     ids = records.create_records("contacts", [{"firstname": f"P{i}"} for i in range(5)], Author())
     assert len(ids) == 5 == len(set(ids))
-    assert [Record.objects.get(pk=i).properties["firstname"] for i in ids] == [f"P{i}" for i in range(5)]
+    assert [Record.objects.get(pk=i).properties["firstname"] for i in ids] == [
+        f"P{i}" for i in range(5)
+    ]
     assert PropertyChange.objects.filter(record_id__in=ids).count() == 5
     assert records.create_records("contacts", [], Author()) == []
 
@@ -155,19 +198,29 @@ def test_batch_create_returns_ids_in_order():
 def test_batch_create_is_all_or_none():
     create("contacts", email="taken@example.com")
     before = counts()
-    rows = [{"firstname": "A"}, {"email": "bad"}, {"firstname": "C", "shoe_size": 9}, {"email": "TAKEN@example.com"}]
+    rows = [
+        {"firstname": "A"},
+        {"email": "bad"},
+        {"firstname": "C", "shoe_size": 9},
+        {"email": "TAKEN@example.com"},
+    ]
     with pytest.raises(ValidationFailed) as caught:
         records.create_records("contacts", rows, Author())
     assert sorted((e.context["index"], e.code) for e in caught.value.errors) == [
-        (1, "INVALID_EMAIL"), (2, "PROPERTY_DOESNT_EXIST"), (3, "DUPLICATE_VALUE")]
+        (1, "INVALID_EMAIL"),
+        (2, "PROPERTY_DOESNT_EXIST"),
+        (3, "DUPLICATE_VALUE"),
+    ]
     assert counts() == before
 
 
 def test_batch_create_one_bad_association_writes_nothing():
     company = create("companies", name="Acme")
     before = counts()
-    inputs = [RecordInput({"firstname": "A"}, [(company.pk, CONTACT_TO_COMPANY)]),
-              RecordInput({"firstname": "B"}, [(company.pk, CONTACT_TO_DEAL)])]
+    inputs = [
+        RecordInput({"firstname": "A"}, [(company.pk, CONTACT_TO_COMPANY)]),
+        RecordInput({"firstname": "B"}, [(company.pk, CONTACT_TO_DEAL)]),
+    ]
     with pytest.raises(ValidationFailed) as caught:
         records.create_records("contacts", inputs, Author())
     assert codes(caught) == ["INVALID_TYPE_FOR_RECORDS"]
@@ -199,7 +252,9 @@ def test_company_domain_is_unique():
 def test_duplicate_within_one_batch():
     before = counts()
     with pytest.raises(ValidationFailed) as caught:
-        records.create_records("contacts", [{"email": "a@x.com"}, {"email": "b@x.com"}, {"email": "A@x.com"}], Author())
+        records.create_records(
+            "contacts", [{"email": "a@x.com"}, {"email": "b@x.com"}, {"email": "A@x.com"}], Author()
+        )
     assert not isinstance(caught.value, Conflict)
     assert [(e.code, e.context["index"]) for e in caught.value.errors] == [("DUPLICATE_VALUE", 2)]
     assert counts() == before
@@ -221,11 +276,18 @@ def test_batch_update_to_a_value_held_by_another_record_of_the_batch():
     ada = create("contacts", email="ada@example.com")
     bob = create("contacts", email="bob@example.com")
     with pytest.raises(Conflict) as caught:
-        records.update_records("contacts", [(ada.pk, {"firstname": "Ada"}), (bob.pk, {"email": "ada@example.com"})], Author())
+        records.update_records(
+            "contacts",
+            [(ada.pk, {"firstname": "Ada"}), (bob.pk, {"email": "ada@example.com"})],
+            Author(),
+        )
     assert caught.value.existing_id == ada.pk
     # Swapping a value away and taking it in one batch is fine.
-    records.update_records("contacts", [(ada.pk, {"email": "ada2@example.com"}), (bob.pk, {"email": "ada@example.com"})],
-                           Author())
+    records.update_records(
+        "contacts",
+        [(ada.pk, {"email": "ada2@example.com"}), (bob.pk, {"email": "ada@example.com"})],
+        Author(),
+    )
     bob.refresh_from_db()
     assert bob.properties["email"] == "ada@example.com"
 
@@ -248,12 +310,29 @@ def test_archived_record_frees_its_value_until_restored():
 
 def test_update_records_only_changed_values(owner):
     record = create("contacts", firstname="Ada", lastname="Lovelace", email="ada@example.com")
-    changed = records.update_records("contacts", [(record.pk, {"firstname": "Ada", "lastname": "King",
-                                                               "email": "ADA@example.com", "jobtitle": "Countess"})],
-                                     Author(Source.UI, "", owner))
+    changed = records.update_records(
+        "contacts",
+        [
+            (
+                record.pk,
+                {
+                    "firstname": "Ada",
+                    "lastname": "King",
+                    "email": "ADA@example.com",
+                    "jobtitle": "Countess",
+                },
+            )
+        ],
+        Author(Source.UI, "", owner),
+    )
     assert changed == [record.pk]
     record.refresh_from_db()
-    assert record.properties == {"firstname": "Ada", "lastname": "King", "email": "ada@example.com", "jobtitle": "Countess"}
+    assert record.properties == {
+        "firstname": "Ada",
+        "lastname": "King",
+        "email": "ada@example.com",
+        "jobtitle": "Countess",
+    }
     latest = PropertyChange.objects.filter(record=record).latest("id")
     assert latest.values == {"lastname": "King", "jobtitle": "Countess"}
     assert latest.user == owner and latest.source == "CRM_UI"
@@ -264,7 +343,12 @@ def test_update_with_nothing_new_writes_nothing():
     record = create("contacts", firstname="Ada")
     before = counts()
     updated_at = Record.objects.get(pk=record.pk).updated_at
-    assert records.update_records("contacts", [(record.pk, {"firstname": "Ada", "lastname": None})], Author()) == []
+    assert (
+        records.update_records(
+            "contacts", [(record.pk, {"firstname": "Ada", "lastname": None})], Author()
+        )
+        == []
+    )
     assert counts() == before
     assert Record.objects.get(pk=record.pk).updated_at == updated_at
 
@@ -273,7 +357,10 @@ def test_update_clears_a_value():
     record = create("contacts", firstname="Ada", jobtitle="Countess", phone="+44 20 1234 5678")
     records.update_record(record, {"jobtitle": "", "phone": None}, Author())
     assert record.properties == {"firstname": "Ada"}
-    assert PropertyChange.objects.filter(record=record).latest("id").values == {"jobtitle": None, "phone": None}
+    assert PropertyChange.objects.filter(record=record).latest("id").values == {
+        "jobtitle": None,
+        "phone": None,
+    }
     history = records.property_history(load_schema("contacts"), record, ["jobtitle"])
     assert [v.value for v in history["jobtitle"]] == ["", "Countess"]
 
@@ -291,8 +378,11 @@ def test_update_bad_values_lists_all_and_writes_nothing():
     record = create("contacts", firstname="Ada")
     before = counts()
     with pytest.raises(ValidationFailed) as caught:
-        records.update_record(record, {"email": "nope", "createdate": "2020-01-01", "firstname": "Bob"},
-                              Author(Source.API))
+        records.update_record(
+            record,
+            {"email": "nope", "createdate": "2020-01-01", "firstname": "Bob"},
+            Author(Source.API),
+        )
     assert sorted(codes(caught)) == ["INVALID_EMAIL", "READ_ONLY_VALUE"]
     assert counts() == before
     record.refresh_from_db()
@@ -315,7 +405,9 @@ def test_batch_update_with_one_unknown_id_writes_nothing():
     record = create("contacts", firstname="Ada")
     before = counts()
     with pytest.raises(ValidationFailed) as caught:
-        records.update_records("contacts", [(record.pk, {"firstname": "Bob"}), (987_654, {"firstname": "X"})], Author())
+        records.update_records(
+            "contacts", [(record.pk, {"firstname": "Bob"}), (987_654, {"firstname": "X"})], Author()
+        )
     assert codes(caught) == ["OBJECT_NOT_FOUND"]
     assert counts() == before
 
@@ -337,20 +429,35 @@ def test_get_record():
 
 def test_api_properties_are_strings():
     deal = create("deals", dealname="D", amount="1500.50", closedate="2024-06-30T00:00:00Z")
-    values = records.api_properties(load_schema("deals"), deal, ["dealname", "amount", "closedate", "hs_object_id",
-                                                                 "description", "unknown"])
-    assert values == {"dealname": "D", "amount": "1500.5", "closedate": "2024-06-30T00:00:00.000Z",
-                      "hs_object_id": str(deal.pk), "description": None}
+    values = records.api_properties(
+        load_schema("deals"),
+        deal,
+        ["dealname", "amount", "closedate", "hs_object_id", "description", "unknown"],
+    )
+    assert values == {
+        "dealname": "D",
+        "amount": "1500.5",
+        "closedate": "2024-06-30T00:00:00.000Z",
+        "hs_object_id": str(deal.pk),
+        "description": None,
+    }
 
 
 def test_property_history_newest_first(owner):
     schema = load_schema("contacts")
-    record = create("contacts", Author(Source.IMPORT, "import-7"), firstname="Ada", lastname="Byron")
+    record = create(
+        "contacts", Author(Source.IMPORT, "import-7"), firstname="Ada", lastname="Byron"
+    )
     records.update_record(record, {"firstname": "Augusta"}, Author(Source.UI, "", owner))
-    records.update_record(record, {"firstname": "Ada", "lastname": "King"}, Author(Source.API, "app-3"))
+    records.update_record(
+        record, {"firstname": "Ada", "lastname": "King"}, Author(Source.API, "app-3")
+    )
     history = records.property_history(schema, record)
     assert [(v.value, v.source, v.source_id, v.user_id) for v in history["firstname"]] == [
-        ("Ada", "API", "app-3", None), ("Augusta", "CRM_UI", "", owner.pk), ("Ada", "IMPORT", "import-7", None)]
+        ("Ada", "API", "app-3", None),
+        ("Augusta", "CRM_UI", "", owner.pk),
+        ("Ada", "IMPORT", "import-7", None),
+    ]
     assert [v.value for v in history["lastname"]] == ["King", "Byron"]
     assert history["hs_object_id"][0].value == str(record.pk)
     assert history["createdate"][0].source == "CALCULATED"
@@ -375,7 +482,9 @@ def test_archive_and_restore():
     assert codes(caught) == ["ALREADY_ARCHIVED"]
     restored = records.restore_record(record, Author())
     assert not restored.archived and restored.archived_at is None
-    assert [a.to_record_id for a in records.associations_of([company.pk])[company.pk]] == [record.pk]
+    assert [a.to_record_id for a in records.associations_of([company.pk])[company.pk]] == [
+        record.pk
+    ]
     with pytest.raises(ValidationFailed) as caught:
         records.restore_record(record, Author())
     assert codes(caught) == ["NOT_ARCHIVED"]
@@ -384,7 +493,9 @@ def test_archive_and_restore():
 def test_archive_records_ignores_other_types_and_archived():
     a, b = create("contacts", firstname="A"), create("contacts", firstname="B")
     deal = create("deals", dealname="D")
-    assert sorted(records.archive_records("contacts", [a.pk, b.pk, deal.pk], Author())) == sorted([a.pk, b.pk])
+    assert sorted(records.archive_records("contacts", [a.pk, b.pk, deal.pk], Author())) == sorted(
+        [a.pk, b.pk]
+    )
     assert set(Record.objects.filter(archived=True).values_list("id", flat=True)) == {a.pk, b.pk}
     assert records.archive_records("contacts", [a.pk], Author()) == []
 
@@ -422,8 +533,9 @@ def test_purge_recycle_bin():
     records.archive_records("contacts", [old.pk, recent.pk], Author())
     Record.objects.filter(pk=old.pk).update(archived_at=timezone.now() - timedelta(days=91))
     assert records.purge_recycle_bin() == 1
-    assert set(Record.objects.filter(pk__in=[old.pk, recent.pk, active.pk]).values_list("id", flat=True)) == {
-        recent.pk, active.pk}
+    assert set(
+        Record.objects.filter(pk__in=[old.pk, recent.pk, active.pk]).values_list("id", flat=True)
+    ) == {recent.pk, active.pk}
     assert records.purge_recycle_bin() == 0
 
 
@@ -433,17 +545,34 @@ def test_purge_recycle_bin():
 def test_clone(owner):
     company = create("companies", name="Acme")
     friend = create("contacts", firstname="Friend")
-    record = create("contacts", associations=[(company.pk, CONTACT_TO_PRIMARY_COMPANY), (friend.pk, CONTACT_TO_CONTACT)],
-                    email="ada@example.com", firstname="Ada", jobtitle="Countess", hubspot_owner_id=str(owner.pk))
+    record = create(
+        "contacts",
+        associations=[(company.pk, CONTACT_TO_PRIMARY_COMPANY), (friend.pk, CONTACT_TO_CONTACT)],
+        email="ada@example.com",
+        firstname="Ada",
+        jobtitle="Countess",
+        hubspot_owner_id=str(owner.pk),
+    )
     activity = note()
-    records.associations.associate_many([records.associations.Pair(record.pk, activity.pk, CONTACT_TO_NOTE)])
+    records.associations.associate_many(
+        [records.associations.Pair(record.pk, activity.pk, CONTACT_TO_NOTE)]
+    )
     copy = records.clone_record(record, Author(Source.UI, "", owner))
     assert copy.pk != record.pk
-    assert copy.properties == {"firstname": "Ada", "jobtitle": "Countess", "hubspot_owner_id": str(owner.pk)}
+    assert copy.properties == {
+        "firstname": "Ada",
+        "jobtitle": "Countess",
+        "hubspot_owner_id": str(owner.pk),
+    }
     assert linked(copy) == {(company.pk, 1), (company.pk, 279), (friend.pk, 449)}
     assert not Association.objects.filter(from_record=activity, to_record=copy).exists()
     # The original keeps everything.
-    assert linked(record) == {(company.pk, 1), (company.pk, 279), (friend.pk, 449), (activity.pk, CONTACT_TO_NOTE)}
+    assert linked(record) == {
+        (company.pk, 1),
+        (company.pk, 279),
+        (friend.pk, 449),
+        (activity.pk, CONTACT_TO_NOTE),
+    }
     change = PropertyChange.objects.get(record=copy)
     assert change.source_id == f"clone:{record.pk}" and change.user == owner
 
@@ -473,14 +602,34 @@ def pair(owner):
     shared = create("companies", name="Shared", domain="shared.com")
     acme = create("companies", name="Acme", domain="acme.com")
     initech = create("companies", name="Initech", domain="initech.com")
-    primary = create("contacts", associations=[(acme.pk, CONTACT_TO_PRIMARY_COMPANY), (shared.pk, CONTACT_TO_COMPANY)],
-                     email="ada@example.com", firstname="Ada", company="")
-    merged = create("contacts", associations=[(initech.pk, CONTACT_TO_PRIMARY_COMPANY), (shared.pk, CONTACT_TO_COMPANY)],
-                    email="ada.l@example.com", firstname="Augusta", lastname="King", phone="+44 1234 5678",
-                    hubspot_owner_id=str(owner.pk))
+    primary = create(
+        "contacts",
+        associations=[(acme.pk, CONTACT_TO_PRIMARY_COMPANY), (shared.pk, CONTACT_TO_COMPANY)],
+        email="ada@example.com",
+        firstname="Ada",
+        company="",
+    )
+    merged = create(
+        "contacts",
+        associations=[(initech.pk, CONTACT_TO_PRIMARY_COMPANY), (shared.pk, CONTACT_TO_COMPANY)],
+        email="ada.l@example.com",
+        firstname="Augusta",
+        lastname="King",
+        phone="+44 1234 5678",
+        hubspot_owner_id=str(owner.pk),
+    )
     activity = note()
-    records.associations.associate_many([records.associations.Pair(merged.pk, activity.pk, CONTACT_TO_NOTE)])
-    return {"primary": primary, "merged": merged, "acme": acme, "initech": initech, "shared": shared, "note": activity}
+    records.associations.associate_many(
+        [records.associations.Pair(merged.pk, activity.pk, CONTACT_TO_NOTE)]
+    )
+    return {
+        "primary": primary,
+        "merged": merged,
+        "acme": acme,
+        "initech": initech,
+        "shared": shared,
+        "note": activity,
+    }
 
 
 def test_merge(pair, owner):
@@ -489,21 +638,35 @@ def test_merge(pair, owner):
     primary.refresh_from_db()
     merged.refresh_from_db()
     # The primary's values win; its empty ones are filled from the merged record.
-    assert primary.properties == {"email": "ada@example.com", "firstname": "Ada", "lastname": "King",
-                                  "phone": "+44 1234 5678", "hubspot_owner_id": str(owner.pk)}
+    assert primary.properties == {
+        "email": "ada@example.com",
+        "firstname": "Ada",
+        "lastname": "King",
+        "phone": "+44 1234 5678",
+        "hubspot_owner_id": str(owner.pk),
+    }
     assert merged.archived and merged.merged_into_id == primary.pk
     assert merge.merged_by == owner
     # Associations move, activities included; the primary keeps its own primary company.
     acme, initech, shared, activity = pair["acme"], pair["initech"], pair["shared"], pair["note"]
-    assert linked(primary) == {(acme.pk, 1), (acme.pk, 279), (initech.pk, 279), (shared.pk, 279),
-                               (activity.pk, CONTACT_TO_NOTE)}
+    assert linked(primary) == {
+        (acme.pk, 1),
+        (acme.pk, 279),
+        (initech.pk, 279),
+        (shared.pk, 279),
+        (activity.pk, CONTACT_TO_NOTE),
+    }
     assert linked(activity) == {(primary.pk, CONTACT_TO_NOTE + 1)}
     assert linked(initech) == {(primary.pk, 280)}
     assert not Association.objects.filter(from_record=merged).exists()
     assert not Association.objects.filter(to_record=merged).exists()
     change = PropertyChange.objects.filter(record=primary).latest("id")
     assert change.source == "MERGE" and change.source_id == f"merge:{merge.pk}"
-    assert change.values == {"lastname": "King", "phone": "+44 1234 5678", "hubspot_owner_id": str(owner.pk)}
+    assert change.values == {
+        "lastname": "King",
+        "phone": "+44 1234 5678",
+        "hubspot_owner_id": str(owner.pk),
+    }
     # The merged record is in the bin but cannot be restored on its own, nor merged again.
     with pytest.raises(ValidationFailed) as caught:
         records.restore_record(merged, Author())
@@ -566,7 +729,11 @@ def test_unmerge_keeps_values_edited_since(pair):
     merge = records.merge_records(primary, merged, Author())
     records.update_record(primary, {"lastname": "Lovelace"}, Author())
     primary, merged = records.unmerge(merge, Author())
-    assert primary.properties == {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}
+    assert primary.properties == {
+        "email": "ada@example.com",
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+    }
     assert merged.properties["lastname"] == "King"
 
 
@@ -594,10 +761,19 @@ def test_unmerge_needs_an_active_primary(pair):
 @pytest.fixture
 def renewals():
     deals = load_schema("deals").object_type
-    return pipelines.create_pipeline(deals, "Renewals", [
-        {"label": "Due", "metadata": {"probability": "0.5"}, "id": "renewal_due"},
-        {"label": "Renewed", "metadata": {"probability": "1", "isClosed": "true"}, "id": "renewed"},
-    ], pipeline_id="renewals")
+    return pipelines.create_pipeline(
+        deals,
+        "Renewals",
+        [
+            {"label": "Due", "metadata": {"probability": "0.5"}, "id": "renewal_due"},
+            {
+                "label": "Renewed",
+                "metadata": {"probability": "1", "isClosed": "true"},
+                "id": "renewed",
+            },
+        ],
+        pipeline_id="renewals",
+    )
 
 
 def test_stage_without_pipeline_goes_to_the_default_pipeline():
@@ -609,7 +785,10 @@ def test_stage_without_pipeline_goes_to_the_default_pipeline():
 
 def test_pipeline_without_stage_gets_its_first_stage(renewals):
     deal = create("deals", dealname="D", pipeline="renewals")
-    assert (deal.properties["pipeline"], deal.properties["dealstage"]) == ("renewals", "renewal_due")
+    assert (deal.properties["pipeline"], deal.properties["dealstage"]) == (
+        "renewals",
+        "renewal_due",
+    )
     assert deal.properties["hs_deal_stage_probability"] == 0.5
 
 
@@ -640,10 +819,16 @@ def test_moving_stage_updates_probability(renewals):
     with pytest.raises(ValidationFailed):
         records.update_record(deal, {"pipeline": "renewals"}, Author())
     records.update_record(deal, {"pipeline": "renewals", "dealstage": "renewal_due"}, Author())
-    assert (deal.properties["pipeline"], deal.properties["dealstage"]) == ("renewals", "renewal_due")
+    assert (deal.properties["pipeline"], deal.properties["dealstage"]) == (
+        "renewals",
+        "renewal_due",
+    )
     assert deal.properties["hs_deal_stage_probability"] == 0.5
     assert PropertyChange.objects.filter(record=deal).latest("id").values == {
-        "pipeline": "renewals", "dealstage": "renewal_due", "hs_deal_stage_probability": 0.5}
+        "pipeline": "renewals",
+        "dealstage": "renewal_due",
+        "hs_deal_stage_probability": 0.5,
+    }
 
 
 def test_archived_stage_cannot_be_chosen(renewals):
@@ -690,7 +875,9 @@ def test_search_ids():
 
 def test_search_by_email_and_domain():
     ada = create("contacts", email="ada.lovelace@example.com")
-    acme = create("companies", name="Acme", domain="acme.co.uk", website="https://www.acme.co.uk/about")
+    acme = create(
+        "companies", name="Acme", domain="acme.co.uk", website="https://www.acme.co.uk/about"
+    )
     assert search.search_ids(ada.object_type, "ada.lovelace@example.com") == [ada.pk]
     assert search.search_ids(ada.object_type, "ada.lovelace@exa") == [ada.pk]
     assert search.search_ids(ada.object_type, "lovelace") == [ada.pk]
@@ -720,5 +907,21 @@ def test_only_searchable_properties_are_searched():
 
 
 def test_association_type_ids_used_here_exist():
-    assert set(AssociationType.objects.filter(id__in=[279, 1, 4, 201, 202, 449]).values_list("id", flat=True)) == {
-        279, 1, 4, 201, 202, 449}
+    assert set(
+        AssociationType.objects.filter(id__in=[279, 1, 4, 201, 202, 449]).values_list(
+            "id", flat=True
+        )
+    ) == {279, 1, 4, 201, 202, 449}
+
+
+def test_clearing_every_checkbox_clears_the_value(author):
+    record = create("contacts", author, email="box@example.com", hs_buying_role="CHAMPION")
+    records.update_record(record, {"hs_buying_role": ";"}, author)
+    assert "hs_buying_role" not in record.properties
+
+
+def test_system_writes_cannot_change_record_columns(author):
+    record = create("contacts", author, email="cols@example.com")
+    with pytest.raises(ValidationFailed) as failure:
+        records.update_record(record, {"createdate": "2001-01-01T00:00:00Z"}, Author(Source.SYSTEM))
+    assert failure.value.errors[0].code == "READ_ONLY_VALUE"
