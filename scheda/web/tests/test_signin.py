@@ -52,18 +52,13 @@ def server(tmp_path_factory):
     process.wait(timeout=10)
 
 
-def browser():
-    jar = http.cookiejar.CookieJar()
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
-
-
 def log_in(base: str, email: str, password: str):
-    opener, jar = browser()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(f"{base}/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": email, "password": password}).encode()
     request = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
-    return opener, opener.open(request)
+    return opener.open(request)
 
 
 def test_home_redirects_to_sign_in(server):
@@ -74,14 +69,14 @@ def test_home_redirects_to_sign_in(server):
 
 
 def test_sign_in_with_the_right_password_shows_the_crm(server):
-    opener, response = log_in(server, "rep@example.com", "a-long-password-7")
+    response = log_in(server, "rep@example.com", "a-long-password-7")
     page = response.read().decode()
     assert response.url == f"{server}/"
     assert "rep@example.com" in page and "Contacts" in page and "Companies" in page
 
 
 def test_wrong_password_gets_a_message_and_no_session(server):
-    opener, response = log_in(server, "rep@example.com", "wrong-password")
+    response = log_in(server, "rep@example.com", "wrong-password")
     page = response.read().decode()
     assert response.url == f"{server}/login/"
     assert 'role="alert"' in page and "correct email" in page
