@@ -28,12 +28,14 @@ INSTALLED_APPS = [
     "scheda.records",
     "scheda.associations",
     "scheda.pipelines",
+    "scheda.api",
     "scheda.web",
     "scheda.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "scheda.api.middleware.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -106,6 +108,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SCHEDA_LOG_LEVEL", "WARNING")},
 }
+
+# Requests per token per 10 seconds; 0 (the default) is no limit.
+SCHEDA_API_RATE_LIMIT = int(os.environ.get("SCHEDA_API_RATE_LIMIT", "0") or 0)
+# Batch calls carry up to 100 records of up to 64 KiB text values.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # Records stay in the recycle bin this many days before they can no longer be restored.
 SCHEDA_RECYCLE_BIN_DAYS = 90

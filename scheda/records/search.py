@@ -17,30 +17,34 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())[:16]
 
 
+def text_condition(query: str, table: str = "records_record") -> tuple[str, list] | None:
+    """SQL matching records whose search text has every word of `query`, the last as a prefix;
+    None when the query has no words."""
+    terms = words(query)
+    if not terms:
+        return None
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}:*"])
+        return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
+    match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
+    # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
+    return f"{table}.id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)", [match]
+
+
 def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_id: int = 0,
                archived: bool = False) -> list[int]:
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
     (keyset paging)."""
-    terms = words(query)
-    if not terms:
+    condition = text_condition(query)
+    if condition is None:
         return []
+    sql, params = condition
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            tsquery = " & ".join(f"{_pg_word(t)}" for t in terms[:-1])
-            tsquery = (tsquery + " & " if tsquery else "") + f"{_pg_word(terms[-1])}:*"
-            cursor.execute(
-                "SELECT id FROM records_record WHERE object_type_id = %s AND archived = %s"
-                " AND search_vector @@ to_tsquery('simple', unaccent_immutable(%s)) AND id > %s ORDER BY id LIMIT %s",
-                [object_type.pk, archived, tsquery, after_id, limit],
-            )
-        else:
-            match = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
-            # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
-            cursor.execute(
-                "SELECT id FROM records_record WHERE id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)"
-                " AND object_type_id = %s AND archived = %s AND id > %s ORDER BY id LIMIT %s",
-                [match.strip(), object_type.pk, archived, after_id, limit],
-            )
+        cursor.execute(
+            f"SELECT id FROM records_record WHERE {sql} AND object_type_id = %s AND archived = %s AND id > %s"
+            " ORDER BY id LIMIT %s",
+            [*params, object_type.pk, archived, after_id, limit],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 

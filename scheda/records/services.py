@@ -346,7 +346,7 @@ def associations_of(record_ids: Iterable[int], to_type: ObjectType | None = None
     """Associations of records with active records, one query, types and target object types
     included."""
     query = Association.objects.filter(from_record_id__in=list(record_ids), to_record__archived=False) \
-        .select_related("type__to_object_type").order_by("from_record_id", "to_record_id", "type_id")
+        .select_related("type__to_object_type", "type__from_object_type").order_by("from_record_id", "to_record_id", "type_id")
     if to_type is not None:
         query = query.filter(type__to_object_type=to_type)
     grouped: dict[int, list[Association]] = defaultdict(list)

@@ -153,3 +153,12 @@ def drop_text(ids: list[int]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             cursor.execute(f"DELETE FROM record_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def text_sql(name: str, table: str = TABLE) -> str:
+    """A property's value as text, for LIKE: what `value_sql` gives on SQLite, `->>` on PostgreSQL."""
+    if connection.vendor == "postgresql" and name not in COLUMNS:
+        if not PROPERTY_NAME.match(name):
+            raise ValueError(f"not a property name: {name!r}")
+        return f"(\"{table}\".\"properties\" ->> '{name}')"
+    return value_sql(name, table)

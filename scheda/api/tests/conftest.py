@@ -1,0 +1,98 @@
+"""A real `scheda serve` on a database of its own (SQLite, or PostgreSQL when the suite runs on
+it), migrated once for the session, and HubSpot's own SDK pointed at it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    env: dict[str, str]
+
+    def scheda(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "scheda.cli", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def token_with(self, *scopes: str) -> str:
+        return self.scheda("token", "create", "--name", f"t-{uuid.uuid4().hex[:6]}", "--scopes", *scopes)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str | None:
+    url = os.environ.get("SCHEDA_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    database = f"{name}_api"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    return f"{base}/{database}"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
+    env["SCHEDA_DATA_DIR"] = str(tmp_path_factory.mktemp("api"))
+    database = _database_url()
+    if database:
+        env["SCHEDA_DATABASE_URL"] = database
+    boot = Server("", "", env)
+    boot.scheda("migrate", "--verbosity", "0")
+    boot.scheda("createuser", "--email", "owner@example.com", "--password", "a-long-password-3",
+                "--first-name", "Olga", "--last-name", "Owner")
+    token = boot.scheda("token", "create", "--name", "suite")
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", "1",
+                                "--threads", "4"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/openapi.json", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("scheda serve did not start")
+    yield Server(url, token, env)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def hubspot(server):
+    from hubspot import HubSpot
+
+    return HubSpot(access_token=server.token, host=server.url)
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
