@@ -22,3 +22,7 @@ def owner(db):
     from scheda.accounts.models import User
 
     return User.objects.create_user("owner@example.com", "a-long-password-1", first_name="Olga", last_name="Owner")
+
+
+# The live API server and HubSpot's SDK, for the API tests of every app.
+pytest_plugins = ["scheda.api.tests.live"]

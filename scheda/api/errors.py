@@ -45,7 +45,8 @@ def error_response(request: HttpRequest, status: int, message: str, errors: list
 
 
 def scheda_error(request: HttpRequest, exc: SchedaError) -> HttpResponse:
-    context = {"id": [str(exc.existing_id)]} if getattr(exc, "existing_id", None) else None
+    existing = exc.context.get("existing_id")
+    context = {"id": [str(existing)]} if existing else None
     return error_response(request, exc.status, exc.message, exc.errors, exc.category, context)
 
 

@@ -1,5 +1,6 @@
-"""A real `scheda serve` on a database of its own (SQLite, or PostgreSQL when the suite runs on
-it), migrated once for the session, and HubSpot's own SDK pointed at it."""
+"""Fixtures for the API tests of every app (loaded by the root conftest): a real `scheda serve`
+on a database of its own (SQLite, or PostgreSQL when the suite runs on it), migrated once for
+the session, and HubSpot's own SDK pointed at it."""
 
 from __future__ import annotations
 
