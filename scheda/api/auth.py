@@ -58,3 +58,29 @@ def require_object(request: HttpRequest, object_type, access: str) -> None:
         require(request, f"{family}.read", f"{family}.write")
     else:
         require(request, f"{family}.write")
+
+
+# Object types with HubSpot schema scopes of their own (`crm.schemas.<family>.*`); activities go
+# with contacts, custom objects with "custom".
+SCHEMA_FAMILIES = {"contacts", "companies", "deals"}
+
+
+def require_schema(request: HttpRequest, object_type, access: str) -> None:
+    """Reading or writing an object type's property definitions. Reading takes the object's own
+    read scope or a `crm.schemas` scope; writing takes `crm.schemas.<object>.write`, or the
+    object's write scope for types without schema scopes (tickets, products, ...)."""
+    if object_type.is_custom:
+        family: str | None = "custom"
+    elif object_type.is_activity:
+        family = "contacts"
+    else:
+        family = object_type.name if object_type.name in SCHEMA_FAMILIES else None
+    if family is None:
+        require_object(request, object_type, access)
+    elif access == "read":
+        try:
+            require_object(request, object_type, "read")
+        except MissingScope:
+            require(request, f"crm.schemas.{family}.read", f"crm.schemas.{family}.write")
+    else:
+        require(request, f"crm.schemas.{family}.write")

@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from scheda.api.auth import TokenAuth
 from scheda.api.errors import error_response, internal_error, pydantic_errors, scheda_error
-from scheda.errors import SchedaError
+from scheda.errors import FieldError, SchedaError
 
 api = NinjaAPI(
     title="Scheda CRM API",
@@ -42,7 +42,9 @@ def _authentication(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, str(exc))
+    # ninja's own 400 is a body that is not JSON.
+    errors = [FieldError(str(exc), "INVALID_JSON", "body")] if exc.status_code == 400 else None
+    return error_response(request, exc.status_code, str(exc), errors)
 
 
 @api.exception_handler(Http404)
@@ -59,6 +61,17 @@ def _register() -> None:
     from scheda.records.api import router as records
 
     api.add_router("/crm/v3/objects", records)
+    from scheda.accounts.api import router as owners
+    from scheda.associations.api import router as associations
+    from scheda.pipelines.api import router as pipelines
+
+    api.add_router("/crm/v4", associations)
+    api.add_router("/crm/v3/pipelines", pipelines)
+    api.add_router("/crm/v3/owners", owners)
+    from scheda.objects.api import properties_router, schemas_router
+
+    api.add_router("/crm/v3/properties", properties_router)
+    api.add_router("/crm-object-schemas/v3/schemas", schemas_router)
 
 
 _register()

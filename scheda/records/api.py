@@ -260,6 +260,16 @@ def record_id(value: str, name: str = "id") -> int:
     return number
 
 
+def cursor(value: str | None) -> int | None:
+    """An `after` paging cursor: the id of the last record of the previous page."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(f"{value!r} is not a paging cursor: pass paging.next.after back as it came",
+                               [FieldError("Not a paging cursor", "INVALID_CURSOR", "after")])
+    return int(value)
+
+
 def find(schema: ObjectSchema, value: str, id_property: str | None, archived: bool = False) -> Record:
     """A record by id, or by the value of a unique property (`idProperty`)."""
     if id_property and id_property != "hs_object_id":
@@ -306,9 +316,8 @@ def gdpr_delete(request: HttpRequest, payload: GdprDeleteInput):
 def list_records(request: HttpRequest, object_type: str):
     schema = schema_for(request, object_type, "read")
     limit = int_param(request, "limit", 10, 1, 100)
-    after = request.GET.get("after")
     query = Query(archived=bool_param(request, "archived"))
-    ids, next_after = Compiler(schema).page(query, limit, record_id(after, "after") if after else None)
+    ids, next_after = Compiler(schema).page(query, limit, cursor(request.GET.get("after")))
     return page(request, schema, ids, next_after)
 
 
@@ -461,8 +470,7 @@ def search(request: HttpRequest, object_type: str, payload: SearchRequest):
         text=payload.query or "", sort=sort, descending=descending,
     )
     compiler = Compiler(schema)
-    after = record_id(payload.after, "after") if payload.after else None
-    ids, next_after = compiler.page(query, payload.limit, after) if payload.limit else ([], None)
+    ids, next_after = compiler.page(query, payload.limit, cursor(payload.after)) if payload.limit else ([], None)
     records = Record.objects.in_bulk(ids)
     body: dict[str, Any] = {
         "total": compiler.count(query),

@@ -4,6 +4,7 @@ the session, and HubSpot's own SDK pointed at it."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -31,6 +32,21 @@ class Server:
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
+
+    def call(self, method: str, path: str, body: object = None, *, token: str | None = None, anonymous: bool = False,
+             raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], object]:
+        """One HTTP request; returns status, headers and the decoded JSON body (None if empty)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if not anonymous:
+            sent["Authorization"] = f"Bearer {token or self.token}"
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, answer, content = response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            status, answer, content = error.code, dict(error.headers), error.read()
+        return status, answer, json.loads(content) if content else None
 
     def token_with(self, *scopes: str) -> str:
         return self.scheda("token", "create", "--name", f"t-{uuid.uuid4().hex[:6]}", "--scopes", *scopes)
