@@ -70,6 +70,7 @@ def sqlite_database(path: Path) -> dict:
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;PRAGMA cache_size=-200000;PRAGMA temp_store=MEMORY;"
+                "PRAGMA analysis_limit=1000;"
             ),
         },
         "TEST": {"NAME": os.environ.get("SCHEDA_TEST_SQLITE") or None},

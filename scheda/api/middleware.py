@@ -33,6 +33,7 @@ class ApiMiddleware:
         if not is_api(request):
             return self.get_response(request)
         correlation_id(request)
+        started = time.perf_counter()
         limit = getattr(settings, "SCHEDA_API_RATE_LIMIT", 0)
         used = self.count(request) if limit else 0
         if limit and used > limit:
@@ -52,6 +53,7 @@ class ApiMiddleware:
         response["X-HubSpot-RateLimit-Daily"] = str(UNLIMITED * 1000)
         response["X-HubSpot-RateLimit-Daily-Remaining"] = str(UNLIMITED * 1000)
         response["X-HubSpot-Correlation-Id"] = correlation_id(request)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
 
     @staticmethod

@@ -17,16 +17,17 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())[:16]
 
 
-def text_condition(query: str, table: str = "records_record") -> tuple[str, list] | None:
-    """SQL matching records whose search text has every word of `query`, the last as a prefix;
-    None when the query has no words."""
+def text_condition(query: str, table: str = "records_record", prefix: bool = True) -> tuple[str, list] | None:
+    """SQL matching records whose search text has every word of `query`, the last as a prefix
+    (unless `prefix` is False); None when the query has no words."""
     terms = words(query)
     if not terms:
         return None
+    star = "*" if prefix else ""
     if connection.vendor == "postgresql":
-        tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}:*"])
+        tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
         return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
-    match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
+    match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"{star}'])
     # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
     return f"{table}.id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)", [match]
 

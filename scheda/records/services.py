@@ -31,6 +31,8 @@ Source = PropertyChange.Source
 SETTABLE_ON_CREATE = {"createdate"}
 # Sources that may write read-only values: the system itself, and merges moving them.
 SYSTEM_SOURCES = {Source.SYSTEM, Source.MERGE}
+# A create of this many records refreshes the planner's statistics (storage.refresh_statistics).
+STATISTICS_AFTER = 1000
 
 
 @dataclass
@@ -233,6 +235,8 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
         pairs = [associations.Pair(record_id, to_id, type_id)
                  for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
         associations.associate_many(pairs)
+    if len(ids) >= STATISTICS_AFTER:
+        storage.refresh_statistics()
     return ids
 
 

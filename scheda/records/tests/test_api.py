@@ -231,3 +231,10 @@ def test_rate_limit_headers_on_every_response(server):
         assert int(headers["X-HubSpot-RateLimit-Max"]) >= 100
         assert "X-HubSpot-RateLimit-Remaining" in headers and "X-HubSpot-RateLimit-Daily" in headers
         assert headers["X-HubSpot-Correlation-Id"]
+
+
+def test_sorting_archived_records_by_a_unique_property(server, unique):
+    gone = make(server, "contacts", email=f"zz.{unique}@example.com")
+    assert server.call("DELETE", f"/crm/v3/objects/contacts/{gone}")[0] == 204
+    status, _, answer = server.call("GET", "/crm/v3/objects/contacts?archived=true&limit=100")
+    assert status == 200 and gone in [r["id"] for r in answer["results"]]

@@ -1,0 +1,125 @@
+"""`make bench`, the API part: a real `scheda serve` on a fresh SQLite database (or the
+PostgreSQL of BENCH_DATABASE_URL), loaded with data set S (or L), then:
+- batch create of 100 contacts a call from concurrent clients: records a second end to end;
+- search with an EQ filter on email sorted by createdate, and a CONTAINS_TOKEN query: server
+  time (the Server-Timing header) p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+parser = argparse.ArgumentParser()
+parser.add_argument("--size", choices=["S", "L"], default="S")
+parser.add_argument("--seconds", type=float, default=10)
+parser.add_argument("--clients", type=int, default=4)
+parser.add_argument("--searches", type=int, default=300)
+args = parser.parse_args()
+
+env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
+env["SCHEDA_DATA_DIR"] = tempfile.mkdtemp(prefix="scheda-bench-api-")
+if os.environ.get("BENCH_DATABASE_URL"):
+    import psycopg
+
+    url = os.environ["BENCH_DATABASE_URL"]
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_api" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}_api"')
+    env["SCHEDA_DATABASE_URL"] = f"{base}/{name}_api"
+
+
+def scheda(*command: str) -> str:
+    return subprocess.run([sys.executable, "-m", "scheda.cli", *command], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+scheda("migrate", "--verbosity", "0")
+print(f"Scheda API bench: data set {args.size}, {os.cpu_count()} cores, "
+      f"{'PostgreSQL' if 'SCHEDA_DATABASE_URL' in env else 'SQLite'}")
+started = time.perf_counter()
+scheda("generate", "--size", args.size, "--quiet")
+print(f"  generated data set {args.size} in {time.perf_counter() - started:.0f} s")
+token = scheda("token", "create", "--name", "bench")
+with socket.socket() as sock:
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+server = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
+                          cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+base_url = f"http://127.0.0.1:{port}"
+
+
+def call(method: str, path: str, body: object | None = None) -> tuple[int, dict, float]:
+    request = urllib.request.Request(f"{base_url}{path}", method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        timing = response.headers.get("Server-Timing", "app;dur=0").split("dur=")[1]
+        return response.status, json.loads(response.read() or b"null"), float(timing)
+
+
+try:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base_url}/api/openapi.json", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+
+    # --- batch create ----------------------------------------------------------------------------------
+    created = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + args.seconds
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            run = uuid.uuid4().hex[:8]
+            inputs = [{"properties": {"email": f"bench.{run}.{i}@example.com", "firstname": "Bench", "lastname": f"Run {run}",
+                                      "lifecyclestage": "lead"}} for i in range(100)]
+            status, _, _ = call("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": inputs})
+            assert status == 201
+            with lock:
+                created[0] += 100
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    print(f"  batch create, 100 contacts a call, {args.clients} clients: {created[0] / elapsed:,.0f} records/s"
+          f" ({created[0]:,} in {elapsed:.1f} s)")
+
+    # --- search ----------------------------------------------------------------------------------------
+    _, page, _ = call("POST", "/crm/v3/objects/contacts/search", {"limit": 200, "properties": ["email"]})
+    emails = [r["properties"]["email"] for r in page["results"]]
+    rng = random.Random(3)
+
+    def report(label: str, body_for) -> None:
+        times = sorted(call("POST", "/crm/v3/objects/contacts/search", body_for())[2] for _ in range(args.searches))
+        print(f"  {label:<58} p50 {statistics.median(times):6.2f} ms   p95 {times[int(len(times) * 0.95) - 1]:6.2f} ms")
+
+    report("search EQ email, sorted by createdate (server time)", lambda: {
+        "filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": rng.choice(emails)}]}],
+        "sorts": [{"propertyName": "createdate", "direction": "DESCENDING"}]})
+    report("search CONTAINS_TOKEN lastname (server time)", lambda: {
+        "filterGroups": [{"filters": [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN",
+                                       "value": rng.choice(["rossi", "smith", "bianchi", "taylor"])}]}]})
+    report("search query text (server time)", lambda: {"query": rng.choice(["giulia", "marco ross", "oliver"])})
+finally:
+    server.terminate()
+    server.wait(timeout=10)

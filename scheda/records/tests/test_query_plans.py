@@ -1,0 +1,40 @@
+"""Filters and sorts on indexed properties use their index (SQLite's plan is read with
+EXPLAIN QUERY PLAN; PostgreSQL's choice depends on table size, so it is measured in bench/)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheda.objects.services import load_schema
+from scheda.records import services
+from scheda.records.query import Compiler, Filter, Query
+from scheda.records.services import Author
+
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's query plan")]
+
+
+def plan(query: Query) -> str:
+    schema = load_schema("contacts")
+    services.create_records(schema.object_type, [{"email": f"p{i}@example.com", "lastname": f"L{i}"} for i in range(30)],
+                            Author())
+    with CaptureQueriesContext(connection) as captured:
+        Compiler(schema).page(query, 10, None)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[-1]["sql"])
+        return " | ".join(row[-1] for row in cursor.fetchall())
+
+
+def test_equality_on_email_uses_its_index_even_with_a_sort():
+    found = plan(Query(filter_groups=[[Filter("email", "EQ", "p3@example.com")]], sort="createdate", descending=True))
+    assert "USING INDEX rp_" in found and "email" in found, found
+
+
+def test_sorting_by_a_property_reads_its_index_in_order():
+    found = plan(Query(sort="lastname"))
+    assert "lastname" in found and "TEMP B-TREE" not in found, found
+
+
+def test_listing_reads_the_type_index_in_id_order():
+    found = plan(Query())
+    assert "record_type_archived_id" in found and "TEMP B-TREE" not in found, found
