@@ -5,6 +5,7 @@ from scheda.api.main import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", api.urls),
     path("", include("scheda.web.urls")),
+    # After the web pages: ninja's API also answers "" (with a 404), which would hide the home page.
+    path("", api.urls),
 ]

@@ -174,21 +174,7 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int
     if not pairs:
         return 0
     types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
-    ids = {p.from_id for p in pairs} | {p.to_id for p in pairs}
-    records = _active_types(ids)
-    errors = []
-    for index, pair in enumerate(pairs):
-        kind = types.get(pair.type_id)
-        if pair.from_id not in records or pair.to_id not in records:
-            missing = pair.from_id if pair.from_id not in records else pair.to_id
-            errors.append(FieldError(f"Record {missing} does not exist", "RECORD_NOT_FOUND", "to.id", {"index": index, "id": str(missing)}))
-        elif kind is None:
-            errors.append(FieldError(f"No association type {pair.type_id}", "UNKNOWN_TYPE", "associationTypeId", {"index": index}))
-        elif (records[pair.from_id], records[pair.to_id]) != (kind.from_object_type_id, kind.to_object_type_id):
-            errors.append(FieldError(f"Association type {pair.type_id} does not join these records' object types",
-                                     "INVALID_TYPE_FOR_RECORDS", "associationTypeId", {"index": index}))
-        elif pair.from_id == pair.to_id:
-            errors.append(FieldError("A record cannot be associated with itself", "SELF_ASSOCIATION", "to.id", {"index": index}))
+    errors = [error for error in pair_errors(pairs, types) if error is not None]
     if errors:
         raise ValidationFailed(errors[0].message, errors)
     # A label implies the unlabeled association of the same pair of records.
@@ -211,6 +197,83 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int
     inserted = _insert(rows)
     _check_limits(rows, all_types)
     return inserted
+
+
+def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = None) -> list[FieldError | None]:
+    """What is wrong with each pair (None when nothing is): a record that does not exist or is
+    archived, an unknown type, a type that does not join the records' object types, a record
+    with itself. Reads only; associate_many refuses any pair this faults."""
+    if types is None:
+        types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
+    records = _active_types({p.from_id for p in pairs} | {p.to_id for p in pairs})
+    errors: list[FieldError | None] = []
+    for index, pair in enumerate(pairs):
+        kind = types.get(pair.type_id)
+        if pair.from_id not in records or pair.to_id not in records:
+            missing = pair.from_id if pair.from_id not in records else pair.to_id
+            errors.append(FieldError(f"Record {missing} does not exist", "RECORD_NOT_FOUND", "to.id", {"index": index, "id": str(missing)}))
+        elif kind is None:
+            errors.append(FieldError(f"No association type {pair.type_id}", "UNKNOWN_TYPE", "associationTypeId", {"index": index}))
+        elif (records[pair.from_id], records[pair.to_id]) != (kind.from_object_type_id, kind.to_object_type_id):
+            errors.append(FieldError(f"Association type {pair.type_id} does not join these records' object types",
+                                     "INVALID_TYPE_FOR_RECORDS", "associationTypeId", {"index": index}))
+        elif pair.from_id == pair.to_id:
+            errors.append(FieldError("A record cannot be associated with itself", "SELF_ASSOCIATION", "to.id", {"index": index}))
+        else:
+            errors.append(None)
+    return errors
+
+
+@transaction.atomic
+def dissociate(pairs: Iterable[tuple[int, int]]) -> int:
+    """Remove every association (all types, both directions) between each pair of records.
+    Returns how many pairs of records were associated."""
+    pairs = list(dict.fromkeys(pairs))
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(pairs), 100):  # a short OR each time: SQLite limits expression depth
+        both = Q(pk__in=[])
+        for from_id, to_id in pairs[start:start + 100]:
+            both |= Q(from_record_id=from_id, to_record_id=to_id) | Q(from_record_id=to_id, to_record_id=from_id)
+        found.update(Association.objects.filter(both).values_list("from_record_id", "to_record_id"))
+        Association.objects.filter(both).delete()
+    return sum(1 for pair in pairs if pair in found)
+
+
+@transaction.atomic
+def remove_types(pairs: Iterable[Pair]) -> int:
+    """Remove the associations of each pair of records under the pair's type (and its inverse).
+    Removing the unlabeled type removes the association with every label, as in HubSpot; a
+    label removed leaves the records associated, unlabeled. Returns how many rows went."""
+    pairs = list(dict.fromkeys(pairs))
+    types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
+    removed = 0
+    for pair in pairs:
+        kind = types.get(pair.type_id)
+        if kind is None:
+            continue
+        if kind.label is None:
+            removed += dissociate([(pair.from_id, pair.to_id)])
+            continue
+        removed += Association.objects.filter(
+            Q(from_record_id=pair.from_id, to_record_id=pair.to_id, type_id=kind.pk)
+            | Q(from_record_id=pair.to_id, to_record_id=pair.from_id, type_id=kind.inverse_id or kind.pk)).delete()[0] // 2
+    return removed
+
+
+def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | None = None
+                    ) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
+    """A page of the active records of `to_type` associated with record `from_id`, in id order,
+    each with the types it is associated under; and the id to continue after, if more remain."""
+    rows = Association.objects.filter(from_record_id=from_id, type__to_object_type=to_type, to_record__archived=False)
+    if after is not None:
+        rows = rows.filter(to_record_id__gt=after)
+    ids = list(rows.order_by("to_record_id").values_list("to_record_id", flat=True).distinct()[:limit + 1])
+    more = len(ids) > limit
+    ids = ids[:limit]
+    grouped: dict[int, list[AssociationType]] = {i: [] for i in ids}
+    for association in rows.filter(to_record_id__in=ids).select_related("type").order_by("to_record_id", "type_id"):
+        grouped[association.to_record_id].append(association.type)
+    return list(grouped.items()), (ids[-1] if more else None)
 
 
 def _active_types(ids: set[int]) -> dict[int, int]:

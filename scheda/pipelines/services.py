@@ -149,6 +149,27 @@ def update_stage(stage: PipelineStage, *, label: str | None = None, metadata: di
     return stage
 
 
+@transaction.atomic
+def replace_pipeline(pipeline: Pipeline, label: str, stages: list[dict[str, Any]], display_order: int = 0) -> Pipeline:
+    """Set a pipeline's label, order and stages (HubSpot's PUT). A stage keeps its id when a stage
+    of the new list has its label; stages left out are archived, which records in them refuse."""
+    _check_stages(pipeline.object_type, stages)
+    update_pipeline(pipeline, label=label, display_order=display_order)
+    current = {stage.label: stage for stage in pipeline.stages.filter(archived=False)}
+    for order, spec in enumerate(stages):
+        existing = current.get(spec["label"])
+        display = spec.get("display_order", spec.get("displayOrder", order))
+        if existing is not None:
+            update_stage(existing, metadata=spec.get("metadata") or {}, display_order=display)
+        else:
+            create_stage(pipeline, spec["label"], spec.get("metadata") or {}, display)
+    wanted = {spec["label"] for spec in stages}
+    for stage_label, stage in current.items():
+        if stage_label not in wanted:
+            archive_stage(stage)
+    return pipeline
+
+
 def _in_use(object_type: ObjectType, name: str, value: str) -> bool:
     from scheda.records.models import Record
 
