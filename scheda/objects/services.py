@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -67,15 +68,29 @@ def get_object_type(key: str | ObjectType) -> ObjectType:
     if isinstance(key, ObjectType):
         return key
     key = str(key).strip().lower()
+    unknown = NotFound(f"Unknown object type {key!r}", [FieldError(f"Unknown object type {key!r}", "UNKNOWN_OBJECT_TYPE", "objectType")])
+    if "\x00" in key:  # no name has one, and PostgreSQL refuses it in a query
+        raise unknown
     plurals = (f"{key}s", f"{key[:-1]}ies") if key.endswith("y") else (f"{key}s",)
     for candidate in (key, *plurals):
         found = ObjectType.objects.filter(archived=False).filter(name=candidate).first()
         if found:
             return found
     found = ObjectType.objects.filter(archived=False, object_type_id=key).first()
+    if found is None and FULLY_QUALIFIED_NAME.match(key):
+        # HubSpot's fullyQualifiedName of a custom object, "p_<name>" (or "p<portal>_<name>").
+        found = ObjectType.objects.filter(archived=False, is_custom=True, name=FULLY_QUALIFIED_NAME.sub("", key)).first()
     if found is None:
-        raise NotFound(f"Unknown object type {key!r}", [FieldError(f"Unknown object type {key!r}", "UNKNOWN_OBJECT_TYPE", "objectType")])
+        raise unknown
     return found
+
+
+FULLY_QUALIFIED_NAME = re.compile(r"^p[0-9]*_(?=[a-z])")
+
+
+def fully_qualified_name(object_type: ObjectType) -> str:
+    """HubSpot's fullyQualifiedName: "p_<name>" for a custom object, the name otherwise."""
+    return f"p_{object_type.name}" if object_type.is_custom else object_type.name
 
 
 # Schemas this process has loaded, by the key asked for, with the token they were loaded under.
@@ -212,7 +227,7 @@ def _index(prop: PropertyDefinition) -> None:
 @transaction.atomic
 def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -> PropertyDefinition:
     changes = {k: v for k, v in data.items() if k in PROPERTY_FIELDS}
-    if prop.hubspot_defined and ({"type", "field_type", "unique"} & changes.keys()):
+    if prop.hubspot_defined and any(changes[k] != getattr(prop, k) for k in ("type", "field_type", "unique", "format") if k in changes):
         raise ValidationFailed(f"{prop.name!r} is defined by the system: its type cannot change",
                                [FieldError("A system property's type cannot change", "READ_ONLY_DEFINITION", "type")])
     check = {"name": prop.name, "type": prop.type, "field_type": prop.field_type, "options": prop.options,
@@ -262,7 +277,50 @@ def _default_group(object_type: ObjectType) -> str:
     return group.name if group else ""
 
 
+def get_property(object_type: ObjectType, name: str, archived: bool = False) -> PropertyDefinition:
+    """A property definition by name: an active one, or with `archived` an archived one."""
+    found = None if "\x00" in name else PropertyDefinition.objects.filter(object_type=object_type, name=name, archived=archived).first()
+    if found is None:
+        state = "archived " if archived else ""
+        raise NotFound(f"No {state}property {name!r} on {object_type.plural_label}",
+                       [FieldError(f"No {state}property {name!r}", "PROPERTY_DOESNT_EXIST", "propertyName")])
+    return found
+
+
 # --- groups ---------------------------------------------------------------------------------
+
+
+def get_group(object_type: ObjectType, name: str) -> PropertyGroup:
+    found = None if "\x00" in name else PropertyGroup.objects.filter(object_type=object_type, name=name, archived=False).first()
+    if found is None:
+        raise NotFound(f"No property group {name!r} on {object_type.plural_label}",
+                       [FieldError(f"No property group {name!r}", "GROUP_DOESNT_EXIST", "groupName")])
+    return found
+
+
+def update_group(group: PropertyGroup, label: str | None = None, display_order: int | None = None) -> PropertyGroup:
+    if label is not None and not label.strip():
+        raise ValidationFailed("A group needs a label", [FieldError("A group needs a label", "REQUIRED_FIELD", "label")])
+    if label is not None:
+        group.label = label.strip()
+    if display_order is not None:
+        group.display_order = display_order
+    group.save()
+    schema_changed()
+    return group
+
+
+def archive_group(group: PropertyGroup) -> None:
+    """Archive a property group; refused while active properties are in it (move them first)."""
+    held = list(PropertyDefinition.objects.filter(object_type=group.object_type, group_name=group.name, archived=False)
+                .values_list("name", flat=True)[:5])
+    if held:
+        raise ValidationFailed(f"The group {group.name!r} still has properties ({', '.join(held)}): move or archive them first",
+                               [FieldError("The group has properties", "GROUP_NOT_EMPTY", "groupName")])
+    group.archived = True
+    group.save()
+    schema_changed()
+
 
 
 def create_group(object_type: ObjectType, name: str, label: str, display_order: int = -1) -> PropertyGroup:
@@ -287,8 +345,9 @@ def create_object_type(
 ) -> ObjectType:
     """A custom object type, with id "2-<n>" as HubSpot numbers them."""
     errors = []
-    if not storage.PROPERTY_NAME.match(name or ""):
-        errors.append(FieldError("An object name has only a-z, 0-9 and _", "INVALID_NAME", "name"))
+    # Its default group is "<name>_information", which must fit in a group name too.
+    if not storage.PROPERTY_NAME.match(name or "") or len(name) > 100 - len("_information"):
+        errors.append(FieldError("An object name has only a-z, 0-9 and _ (at most 88)", "INVALID_NAME", "name"))
     elif ObjectType.objects.filter(name=name).exists():
         raise Conflict(f"An object type named {name!r} already exists", [FieldError("Object type exists", "OBJECT_TYPE_EXISTS", "name")])
     if not singular or not plural:
@@ -346,6 +405,39 @@ def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectT
     return object_type
 
 
+@transaction.atomic
+def set_property_roles(object_type: ObjectType, required: list[str] | None = None,
+                       searchable: list[str] | None = None) -> None:
+    """Make exactly the named properties required (and/or searchable); None leaves that role as is."""
+    names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
+    for field, listed, key in (("required", required, "requiredProperties"), ("searchable", searchable, "searchableProperties")):
+        if listed is None:
+            continue
+        unknown = [name for name in listed if name not in names]
+        if unknown:
+            raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
+                                   [FieldError(f"Unknown property {unknown[0]!r}", "UNKNOWN_PROPERTY", key)])
+        for prop in PropertyDefinition.objects.filter(object_type=object_type, archived=False):
+            if getattr(prop, field) != (prop.name in listed):
+                setattr(prop, field, prop.name in listed)
+                prop.save(update_fields=[field, "updated_at"])
+    schema_changed()
+
+
+@transaction.atomic
+def archive_object_type(object_type: ObjectType) -> ObjectType:
+    """Archive a custom object type; refused while it has active records (archive them first)."""
+    from scheda.records.models import Record
+
+    if not object_type.is_custom:
+        raise ValidationFailed("Standard objects cannot be archived", [FieldError("Standard object", "READ_ONLY", "objectType")])
+    count = Record.objects.filter(object_type=object_type, archived=False).count()
+    if count:
+        raise ValidationFailed(f"{object_type.plural_label} still has {count} record(s): archive them before the object type",
+                               [FieldError("The object type has records", "OBJECT_TYPE_IN_USE", "objectType", {"records": count})])
+    return update_object_type(object_type, {"archived": True})
+
+
 # --- the standard objects -------------------------------------------------------------------
 
 
@@ -382,3 +474,4 @@ def install_standard_objects() -> None:
     install_standard_association_types()
     install_standard_pipelines()
     schema_changed()
+    storage.refresh_statistics()
