@@ -27,6 +27,7 @@ class StandardError(Schema):
     message: str
     errors: list[ErrorDetail] = []
     context: dict[str, list[str]] = {}
+    links: dict[str, str] = {}
 
 
 class NextPage(Schema):

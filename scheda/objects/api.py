@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field
 
 from scheda.api.auth import require, require_schema
 from scheda.api.params import bool_param
-from scheda.api.schemas import ERRORS, ErrorDetail, author, now
+from scheda.api.schemas import ERRORS, StandardError, author, now
 from scheda.associations.models import AssociationType
 from scheda.errors import FieldError, NotFound, SchedaError, ValidationFailed
 from scheda.objects import services
@@ -171,20 +171,11 @@ class Properties(Schema):
     results: list[Property]
 
 
-class BatchError(Schema):
-    status: str
-    category: str
-    message: str
-    errors: list[ErrorDetail] = []
-    context: dict[str, list[str]] = {}
-    links: dict[str, str] = {}
-
-
 class PropertyBatch(Schema):
     status: str
     results: list[Property]
     numErrors: int | None = None
-    errors: list[BatchError] | None = None
+    errors: list[StandardError] | None = None
     startedAt: str
     completedAt: str
 

@@ -72,6 +72,24 @@ def _database_url() -> str | None:
     return f"{base}/{database}"
 
 
+def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **options: int) -> tuple[subprocess.Popen, str]:
+    """`scheda serve` on a free port, waited for until `ready_path` answers."""
+    port = _free_port()
+    flags = [item for key, value in {"workers": 1, **options}.items() for item in (f"--{key}", str(value))]
+    process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), *flags],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}{ready_path}", timeout=2)
+            return process, url
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"scheda serve did not start: {process.stdout.read().decode() if process.stdout else ''}")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
@@ -84,20 +102,7 @@ def server(tmp_path_factory) -> Server:
     boot.scheda("createuser", "--email", "owner@example.com", "--password", "a-long-password-3",
                 "--first-name", "Olga", "--last-name", "Owner")
     token = boot.scheda("token", "create", "--name", "suite")
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", "1",
-                                "--threads", "4"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/openapi.json", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("scheda serve did not start")
+    process, url = start_server(env, threads=4)
     yield Server(url, token, env)
     process.terminate()
     process.wait(timeout=10)

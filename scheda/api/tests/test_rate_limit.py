@@ -1,28 +1,16 @@
 """The optional per-token limit: off by default; when set, the request past it gets 429 in
 HubSpot's shape, counted across server processes."""
 
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
-from scheda.api.tests.live import ROOT, Server, _free_port
+from scheda.api.tests.live import Server, start_server
 
 
 def test_limit_answers_429_in_hubspots_shape(server):
     env = {**server.env, "SCHEDA_API_RATE_LIMIT": "3"}
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", "2"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    limited = Server(f"http://127.0.0.1:{port}", server.token, env)
+    process, url = start_server(env, workers=2)
+    limited = Server(url, server.token, env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{limited.url}/api/openapi.json", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
         # Stay inside one 10-second window.
         while time.time() % 10 > 6:
             time.sleep(0.5)

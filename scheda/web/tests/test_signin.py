@@ -3,10 +3,8 @@
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from scheda.api.tests.live import start_server
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +27,7 @@ def server(tmp_path_factory):
     subprocess.run([*command, "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     subprocess.run([*command, "createuser", "--email", "rep@example.com", "--password", "a-long-password-7"],
                    cwd=ROOT, env=env, check=True, timeout=60, capture_output=True)
-    port = free_port()
-    process = subprocess.Popen([*command, "serve", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/login/", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"scheda serve did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    process, base = start_server(env, ready_path="/login/")
     yield base
     process.terminate()
     process.wait(timeout=10)
