@@ -213,8 +213,10 @@ def create_property(object_type: ObjectType, data: dict[str, Any], user=None, hu
 
 
 def _index(prop: PropertyDefinition) -> None:
-    if prop.name in storage.COLUMNS or not (prop.indexed or prop.unique) or not type_for(prop).indexed:
+    if prop.name in storage.COLUMNS:
         return
+    if not prop.unique and not (prop.indexed and type_for(prop).indexed):
+        return  # a unique property is always indexed: the index is what keeps it unique
     try:
         with transaction.atomic():
             storage.create_property_index(prop)

@@ -20,7 +20,7 @@ from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects import catalogue
 from scheda.objects.services import Schema as ObjectSchema
 from scheda.objects.services import get_object_type, load_schema
-from scheda.objects.types import format_datetime
+from scheda.objects.types import PropertyValueError, WriteContext, format_datetime
 from scheda.records import services, storage
 from scheda.records.models import Record
 from scheda.records.query import Compiler, Filter, Query
@@ -277,8 +277,6 @@ def find(schema: ObjectSchema, value: str, id_property: str | None, archived: bo
         if prop is None or not prop.unique:
             raise ValidationFailed(f"{id_property!r} is not a unique property of {schema.object_type.plural_label}",
                                    [FieldError("idProperty must name a unique property", "INVALID_ID_PROPERTY", "idProperty")])
-        from scheda.objects.types import PropertyValueError, WriteContext
-
         try:
             normalised = schema.types[id_property].normalise(prop, value, WriteContext())
         except PropertyValueError:

@@ -44,7 +44,11 @@ def value_sql(name: str, table: str = TABLE) -> str:
 
 
 def index_name(prop: PropertyDefinition) -> str:
-    name = f"rp_{prop.object_type_id}_{prop.name}"
+    return _index_name(prop.object_type_id, prop.name)
+
+
+def _index_name(object_type_id: int, property_name: str) -> str:
+    name = f"rp_{object_type_id}_{property_name}"
     if len(name) > 60:
         name = name[:50] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
     return name
@@ -125,17 +129,20 @@ def compare_param() -> str:
 
 
 def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any]]:
-    """(id, value) of the active records of a type whose property `name` has one of `values`:
-    one indexed lookup per 500 values."""
+    """(id, value) of the active records of a type whose unique property `name` has one of
+    `values`: one indexed lookup per 500 values. The unique index is named, because with a long
+    IN list SQLite's planner may walk every record of the type instead (4.5 s for 2,000 e-mails
+    among 380,000 contacts)."""
     found: list[tuple[int, Any]] = []
     column = value_sql(name)
+    hint = f' INDEXED BY "{_index_name(object_type_id, name)}"' if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
             marks = ", ".join([compare_param()] * len(chunk))
             cursor.execute(
                 # The type as a literal, so that SQLite can use the property's partial index.
-                f"SELECT id, {column} FROM {TABLE} WHERE object_type_id = {int(object_type_id)} AND {ACTIVE}"
+                f"SELECT id, {column} FROM {TABLE}{hint} WHERE object_type_id = {int(object_type_id)} AND {ACTIVE}"
                 f" AND {column} IN ({marks})",
                 [*(encode(v) for v in chunk)],
             )
