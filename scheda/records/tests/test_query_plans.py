@@ -38,3 +38,18 @@ def test_sorting_by_a_property_reads_its_index_in_order():
 def test_listing_reads_the_type_index_in_id_order():
     found = plan(Query())
     assert "record_type_archived_id" in found and "TEMP B-TREE" not in found, found
+
+
+def test_unique_lookups_of_many_values_use_the_unique_index():
+    from scheda.records import storage
+
+    schema = load_schema("contacts")
+    services.create_records(schema.object_type, [{"email": f"u{i}@example.com"} for i in range(5)], Author())
+    values = [f"u{i}@example.com" for i in range(600)]
+    with CaptureQueriesContext(connection) as captured:
+        found = storage.holders(schema.object_type.pk, "email", values)
+    assert sorted(v for _, v in found) == [f"u{i}@example.com" for i in range(5)]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
+        detail = " | ".join(row[-1] for row in cursor.fetchall())
+    assert "USING INDEX rp_" in detail and "email" in detail, detail
