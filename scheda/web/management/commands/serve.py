@@ -22,6 +22,11 @@ class Command(BaseCommand):
         if not 0 < options["port"] < 65536:
             raise CommandError(f"--port {options['port']} is not a port number")
 
+        from django.core.management import call_command
+
+        # Static files collected (and compressed) into the data dir, where whitenoise serves them.
+        call_command("collectstatic", interactive=False, verbosity=0)
+
         from scheda.wsgi import application
 
         class Server(BaseApplication):
