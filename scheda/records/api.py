@@ -220,11 +220,10 @@ def associations_for(record_ids: list[int], names: list[str] | None) -> dict[int
         return {}
     wanted = {get_object_type(name).pk: name for name in names}
     out: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(lambda: {name: [] for name in wanted.values()})
-    for record_id, rows in services.associations_of(record_ids).items():
+    for record_id, rows in services.associations_of(record_ids, to_types=wanted).items():
         for association in rows:
-            to_type = association.type.to_object_type_id
-            if to_type in wanted:
-                out[record_id][wanted[to_type]].append({"id": str(association.to_record_id), "type": type_name(association.type)})
+            out[record_id][wanted[association.type.to_object_type_id]].append(
+                {"id": str(association.to_record_id), "type": type_name(association.type)})
     return out
 
 

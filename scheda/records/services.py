@@ -346,13 +346,16 @@ def api_properties(schema: Schema, record: Record, names: Iterable[str] | None =
     return out
 
 
-def associations_of(record_ids: Iterable[int], to_type: ObjectType | None = None) -> dict[int, list[Association]]:
-    """Associations of records with active records, one query, types and target object types
-    included."""
+def associations_of(record_ids: Iterable[int], to_type: ObjectType | None = None,
+                    to_types: Iterable[int] | None = None) -> dict[int, list[Association]]:
+    """Associations of records with active records (with records of `to_type`, or of the object
+    type ids `to_types`, when given), one query, types and target object types included."""
     query = Association.objects.filter(from_record_id__in=list(record_ids), to_record__archived=False) \
         .select_related("type__to_object_type", "type__from_object_type").order_by("from_record_id", "to_record_id", "type_id")
     if to_type is not None:
         query = query.filter(type__to_object_type=to_type)
+    if to_types is not None:
+        query = query.filter(type__to_object_type_id__in=list(to_types))
     grouped: dict[int, list[Association]] = defaultdict(list)
     for association in query:
         grouped[association.from_record_id].append(association)
