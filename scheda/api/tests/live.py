@@ -73,11 +73,15 @@ def _database_url() -> str | None:
 
 
 def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **options: int) -> tuple[subprocess.Popen, str]:
-    """`scheda serve` on a free port, waited for until `ready_path` answers."""
+    """`scheda serve` on a free port, waited for until `ready_path` answers. Its output goes to
+    serve.log in the data dir: an unread pipe fills after some hundred access-log lines and then
+    blocks the server mid-request."""
     port = _free_port()
     flags = [item for key, value in {"workers": 1, **options}.items() for item in (f"--{key}", str(value))]
-    process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), *flags],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = Path(env["SCHEDA_DATA_DIR"]) / "serve.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), *flags],
+                                   cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -87,7 +91,7 @@ def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **o
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     process.kill()
-    pytest.fail(f"scheda serve did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    pytest.fail(f"scheda serve did not start: {log.read_text(errors='replace')[-4000:]}")
 
 
 @pytest.fixture(scope="session")
