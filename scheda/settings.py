@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "scheda.records",
     "scheda.associations",
     "scheda.pipelines",
+    "scheda.activities",
     "scheda.api",
     "scheda.web",
     "scheda.demo",

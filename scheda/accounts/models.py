@@ -65,3 +65,16 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Team(models.Model):
+    """A group of users: the timeline's "All teams" filter and, later, permissions."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

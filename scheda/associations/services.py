@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from scheda.activities import timeline
 from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
 from scheda.objects import catalogue
@@ -165,11 +166,13 @@ def set_limit(association_type: AssociationType, limit: int | None) -> Associati
 
 
 @transaction.atomic  # a savepoint: limits are checked after the insert, and a refusal must undo it
-def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int:
+def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_id: int | None = None,
+                   events: bool = True) -> int:
     """Write associations (each with its inverse and, for a label, the unlabeled type too).
     Checks that every record exists and is active and that types fit the records' object types
     and limits; on any error raises ValidationFailed and writes nothing. Returns how many
-    associations were new. Runs inside the caller's transaction."""
+    associations were new. Runs inside the caller's transaction. New associations reach the
+    records' timelines (`events`: also as "association added" events, by `user_id`)."""
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return 0
@@ -192,11 +195,25 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True) -> int
             rows.append((pair.from_id, pair.to_id, chosen.pk))
             rows.append((pair.to_id, pair.from_id, chosen.inverse_id or chosen.pk))
     all_types = {t.pk: t for t in AssociationType.objects.filter(id__in={r[2] for r in rows})}
+    before = _associated_pairs({(p.from_id, p.to_id) for p in pairs}) if events else set()
     if replace_single:
         _drop_replaced_singles(rows, all_types)
     inserted = _insert(rows)
     _check_limits(rows, all_types)
+    timeline.associated([(p.from_id, p.to_id) for p in pairs if (p.from_id, p.to_id) not in before],
+                        user_id=user_id, events=events)
     return inserted
+
+
+def _associated_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these pairs of records are associated already."""
+    found: set[tuple[int, int]] = set()
+    froms = sorted({f for f, _ in pairs})
+    for start in range(0, len(froms), 500):
+        rows = Association.objects.filter(from_record_id__in=froms[start:start + 500],
+                                          to_record_id__in={t for _, t in pairs}).values_list("from_record_id", "to_record_id")
+        found.update(row for row in rows if row in pairs)
+    return found
 
 
 def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = None) -> list[FieldError | None]:
@@ -225,7 +242,7 @@ def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = No
 
 
 @transaction.atomic
-def dissociate(pairs: Iterable[tuple[int, int]]) -> int:
+def dissociate(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> int:
     """Remove every association (all types, both directions) between each pair of records.
     Returns how many pairs of records were associated."""
     pairs = list(dict.fromkeys(pairs))
@@ -236,11 +253,12 @@ def dissociate(pairs: Iterable[tuple[int, int]]) -> int:
             both |= Q(from_record_id=from_id, to_record_id=to_id) | Q(from_record_id=to_id, to_record_id=from_id)
         found.update(Association.objects.filter(both).values_list("from_record_id", "to_record_id"))
         Association.objects.filter(both).delete()
+    timeline.dissociated([pair for pair in pairs if pair in found], user_id=user_id, events=events)
     return sum(1 for pair in pairs if pair in found)
 
 
 @transaction.atomic
-def remove_types(pairs: Iterable[Pair]) -> int:
+def remove_types(pairs: Iterable[Pair], *, user_id: int | None = None) -> int:
     """Remove the associations of each pair of records under the pair's type (and its inverse).
     Removing the unlabeled type removes the association with every label, as in HubSpot; a
     label removed leaves the records associated, unlabeled. Returns how many rows went."""
@@ -252,7 +270,7 @@ def remove_types(pairs: Iterable[Pair]) -> int:
         if kind is None:
             continue
         if kind.label is None:
-            removed += dissociate([(pair.from_id, pair.to_id)])
+            removed += dissociate([(pair.from_id, pair.to_id)], user_id=user_id)
             continue
         removed += Association.objects.filter(
             Q(from_record_id=pair.from_id, to_record_id=pair.to_id, type_id=kind.pk)

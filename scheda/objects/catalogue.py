@@ -1977,6 +1977,19 @@ PROPERTIES: dict[str, list[dict]] = {
     ],
 }
 
+# The activity pinned to the top of a record's timeline (HubSpot's property of the same name).
+for _name, _group in (("contacts", "contactinformation"), ("companies", "companyinformation"),
+                      ("deals", "dealinformation"), ("tickets", "ticketinformation")):
+    PROPERTIES[_name].append({
+        "name": "hs_pinned_engagement_id",
+        "label": "Pinned Engagement ID",
+        "type": "number",
+        "field_type": "number",
+        "group": _group,
+        "description": "The ID of the activity pinned to the top of the record's timeline.",
+        "hidden": True,
+    })
+
 # Association types, HubSpot-defined, as listed in "Association type ID values" of the v4 associations guide:
 # (type_id, from_object_name, to_object_name, label_or_None, inverse_type_id)
 ASSOCIATION_TYPES: list[tuple[int, str, str, str | None, int]] = [

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from scheda.activities import timeline
 from scheda.associations import services as associations
 from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -234,7 +235,8 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
         _write_changes(changes, author, now)
         pairs = [associations.Pair(record_id, to_id, type_id)
                  for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
-        associations.associate_many(pairs)
+        # Activities reach their records' timelines; associations made with a new record are no event.
+        associations.associate_many(pairs, events=False)
     if len(ids) >= STATISTICS_AFTER:
         storage.refresh_statistics()
     return ids
@@ -297,6 +299,11 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
         storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
                             if searchable.intersection(changed)], replace=True)
         _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
+        if schema.object_type.is_activity:
+            timeline.activities_changed([record_id for record_id, changed, _ in planned if timeline.ENTRY_PROPERTIES.intersection(changed)])
+        else:
+            timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
+                                        author.user_id, now)
     return [record_id for record_id, _, _ in planned]
 
 
@@ -497,6 +504,10 @@ def is_following(record: Record, user) -> bool:
 # --- merge and unmerge ------------------------------------------------------------------------
 
 
+def _display_name(schema: Schema, record: Record) -> str:
+    return str(record.properties.get(schema.object_type.primary_display_property) or record.pk)
+
+
 def _association_rows(record_id: int) -> list[tuple[int, int]]:
     return list(Association.objects.filter(from_record_id=record_id).values_list("to_record_id", "type_id"))
 
@@ -543,6 +554,8 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
             rows.append((primary.pk, to_id, type_id))
             rows.append((to_id, primary.pk, types[type_id].inverse_id or type_id))
     associations._insert(rows)
+    timeline.associated([(primary.pk, to_id) for to_id, _ in added], events=False)
+    timeline.event(primary.pk, "merge", author.user_id, merged=merged.pk, name=_display_name(schema, merged))
     if written:
         update_records(schema.object_type, [(primary.pk, written)], merge_author, schema=schema)
     merge.snapshot = {
@@ -581,6 +594,10 @@ def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
         Association.objects.filter(from_record_id=primary.pk, to_record_id=to_id, type_id=type_id).delete()
         if kind is not None:
             Association.objects.filter(from_record_id=to_id, to_record_id=primary.pk, type_id=kind.inverse_id).delete()
+    gone = {to_id for to_id, _ in snapshot["added"]} - set(
+        Association.objects.filter(from_record_id=primary.pk).values_list("to_record_id", flat=True))
+    timeline.dissociated([(primary.pk, to_id) for to_id in gone], events=False)
+    timeline.event(primary.pk, "unmerge", author.user_id, merged=merged.pk, name=_display_name(schema, merged))
     errors: list[FieldError] = []
     _check_unique(schema, [(merged.pk, merged.properties)], errors)
     _fail(errors)
@@ -593,6 +610,7 @@ def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
             rows.append((merged.pk, to_id, type_id))
             rows.append((to_id, merged.pk, types[type_id].inverse_id or type_id))
     associations._insert(rows)
+    timeline.associated([(merged.pk, to_id) for to_id, _ in snapshot["moved"] if to_id in alive], events=False)
     merge.undone_at, merge.undone_by = timezone.now(), author.user
     merge.save(update_fields=["undone_at", "undone_by"])
     primary.refresh_from_db()

@@ -1,0 +1,340 @@
+"""A record's timeline: its activities and system events, newest first, after the pinned
+activity and the upcoming ones.
+
+The write half keeps TimelineEntry rows in step; the record and association services call it
+in their transactions (they are the only writers). The read half pages the entries with a
+keyset on (occurred_at, id) and a fixed number of queries, however long the timeline."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from scheda.activities.models import Comment, TimelineEntry
+from scheda.errors import FieldError, ValidationFailed
+from scheda.records.models import Record
+from scheda.records.search import WORD
+
+ACTIVITY_KINDS = ("notes", "emails", "calls", "meetings", "tasks")
+# Property -> event kind: the changes a timeline shows ("Filter activity" lists them).
+TRACKED = {
+    "lifecyclestage": "lifecycle_stage",
+    "dealstage": "deal_stage",
+    "hs_pipeline_stage": "ticket_status",
+    "hubspot_owner_id": "owner",
+}
+EVENT_KINDS = {
+    "created": _("Record created"),
+    "lifecycle_stage": _("Lifecycle stage"),
+    "deal_stage": _("Deal stage"),
+    "ticket_status": _("Ticket status"),
+    "owner": _("Owner assignment"),
+    "merge": _("Merged records"),
+    "unmerge": _("Merge undone"),
+    "association_added": _("Association added"),
+    "association_removed": _("Association removed"),
+}
+# Activity properties an entry copies: a change to one of them rewrites the activity's entries.
+ENTRY_PROPERTIES = {"hs_timestamp", "hubspot_owner_id", "hs_task_status", "hs_meeting_outcome"}
+OPEN_MEETING = {None, "", "SCHEDULED", "RESCHEDULED"}
+UPCOMING_LIMIT = 50
+PAGE_SIZE = 25
+
+
+# --- the write half ---------------------------------------------------------------------------
+
+
+def _moment(value: Any, fallback: datetime) -> datetime:
+    if not value:
+        return fallback
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _owner(properties: dict[str, Any], owners: set[int]) -> int | None:
+    try:
+        owner = int(properties.get("hubspot_owner_id") or 0)
+    except (TypeError, ValueError):
+        return None
+    return owner if owner in owners else None
+
+
+def _entry_fields(kind: str, activity: dict[str, Any], owners: set[int]) -> dict[str, Any]:
+    """What an activity's entry copies from it: when, whose, and whether it is open."""
+    properties = activity["properties"]
+    if kind == "tasks":
+        is_open = properties.get("hs_task_status") != "COMPLETED"
+    elif kind == "meetings":
+        is_open = properties.get("hs_meeting_outcome") in OPEN_MEETING
+    else:
+        is_open = False
+    return {"kind": kind, "occurred_at": _moment(properties.get("hs_timestamp"), activity["created_at"]),
+            "user_id": _owner(properties, owners), "open": is_open}
+
+
+def _records(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in Record.objects.filter(id__in=set(ids)).values(
+        "id", "properties", "created_at", "object_type__name", "object_type__is_activity")}
+
+
+def _owner_ids(rows: Iterable[dict[str, Any]]) -> set[int]:
+    from scheda.accounts.models import User
+
+    wanted = {str(r["properties"].get("hubspot_owner_id")) for r in rows if r["properties"].get("hubspot_owner_id")}
+    ids = {int(w) for w in wanted if w.isdigit()}
+    return set(User.objects.filter(id__in=ids).values_list("id", flat=True)) if ids else set()
+
+
+def associated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> None:
+    """Records newly associated, as (record, other) pairs in either direction: an activity goes
+    onto the other record's timeline; two records that are not activities each get an
+    "association added" event (unless `events` is off, as when a record is created with them)."""
+    write(pairs, added=True, user_id=user_id, events=events)
+
+
+def dissociated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> None:
+    """Records no longer associated: the activity leaves the other's timeline; two records
+    that are not activities each get an "association removed" event."""
+    write(pairs, added=False, user_id=user_id, events=events)
+
+
+def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None, events: bool) -> None:
+    unique = {(min(a, b), max(a, b)) for a, b in pairs if a != b}
+    if not unique:
+        return
+    records = _records({i for pair in unique for i in pair})
+    activity_pairs: list[tuple[int, int]] = []  # (record, activity)
+    plain: list[tuple[int, int]] = []
+    for a, b in unique:
+        if a not in records or b not in records:
+            continue
+        a_activity, b_activity = records[a]["object_type__is_activity"], records[b]["object_type__is_activity"]
+        if a_activity != b_activity:
+            activity_pairs.append((b, a) if a_activity else (a, b))
+        elif not a_activity:
+            plain.append((a, b))
+    if activity_pairs and added:
+        owners = _owner_ids(records[activity] for _, activity in activity_pairs)
+        TimelineEntry.objects.bulk_create([
+            TimelineEntry(record_id=record, activity_id=activity,
+                          **_entry_fields(records[activity]["object_type__name"], records[activity], owners))
+            for record, activity in activity_pairs], ignore_conflicts=True)
+    elif activity_pairs:
+        condition = Q(pk__in=[])
+        for record, activity in activity_pairs:
+            condition |= Q(record_id=record, activity_id=activity)
+        TimelineEntry.objects.filter(condition).delete()
+    if plain and events:
+        now = timezone.now()
+        kind = "association_added" if added else "association_removed"
+        TimelineEntry.objects.bulk_create([
+            TimelineEntry(record_id=one, kind=kind, occurred_at=now, user_id=user_id,
+                          data={"other": other, "object_type": records[other]["object_type__name"]})
+            for a, b in plain for one, other in ((a, b), (b, a))])
+
+
+def activities_changed(ids: Iterable[int]) -> None:
+    """Activities whose time, owner or status changed: their entries follow."""
+    activities = _records(ids)
+    owners = _owner_ids(activities.values())
+    for activity_id, row in activities.items():
+        fields = _entry_fields(row["object_type__name"], row, owners)
+        fields.pop("kind")
+        TimelineEntry.objects.filter(activity_id=activity_id).update(**fields)
+
+
+def properties_changed(rows: Iterable[tuple[int, dict[str, Any], dict[str, Any]]], user_id: int | None, when: datetime) -> None:
+    """Tracked properties changed on records (record id, new values, old values): one event each."""
+    TimelineEntry.objects.bulk_create([
+        TimelineEntry(record_id=record_id, kind=TRACKED[name], occurred_at=when, user_id=user_id,
+                      data={"property": name, "from": old.get(name), "to": value})
+        for record_id, changed, old in rows for name, value in changed.items() if name in TRACKED])
+
+
+def event(record_id: int, kind: str, user_id: int | None, **data: Any) -> None:
+    TimelineEntry.objects.create(record_id=record_id, kind=kind, occurred_at=timezone.now(), user_id=user_id, data=data)
+
+
+# --- the read half ----------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    """What the tabs and menus above a timeline select; empty means everything."""
+
+    kinds: set[str] = field(default_factory=set)
+    users: set[int] = field(default_factory=set)
+    teams: set[int] = field(default_factory=set)
+    query: str = ""
+
+    @property
+    def words(self) -> list[str]:
+        return WORD.findall(self.query.lower())
+
+    def condition(self) -> Q:
+        q = Q()
+        if self.kinds:
+            unknown = self.kinds - set(ACTIVITY_KINDS) - set(EVENT_KINDS)
+            if unknown:
+                raise ValidationFailed(f"Unknown activity type {sorted(unknown)[0]!r}",
+                                       [FieldError("Unknown activity type", "INVALID_FILTER", "type")])
+            q &= Q(kind__in=self.kinds)
+        if self.users or self.teams:
+            from scheda.accounts.models import Team
+
+            members = set(Team.members.through.objects.filter(team_id__in=self.teams).values_list("user_id", flat=True))
+            q &= Q(user_id__in=self.users | members)
+        for word in self.words:
+            q &= Q(activity__search_text__icontains=word)
+        return q
+
+
+@dataclass
+class Item:
+    """One line of the timeline, as the page shows it."""
+
+    key: str
+    kind: str
+    occurred_at: datetime
+    activity: Record | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    user_id: int | None = None
+    pinned: bool = False
+    upcoming: bool = False
+    comments: int = 0
+    associations: int = 0
+
+    @property
+    def is_activity(self) -> bool:
+        return self.activity is not None
+
+
+@dataclass
+class Page:
+    pinned: Item | None
+    upcoming: list[Item]
+    items: list[Item]
+    after: str | None
+
+
+def _cursor(at: datetime, entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{entry_id}".encode()).decode().rstrip("=")
+
+
+def _parse_cursor(after: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        at, entry_id = text.split("|")
+        return datetime.fromisoformat(at), int(entry_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("Not a timeline cursor", [FieldError("Not a timeline cursor", "INVALID_CURSOR", "after")]) from None
+
+
+def _item(entry: TimelineEntry, **extra: Any) -> Item:
+    return Item(key=f"e{entry.pk}", kind=entry.kind, occurred_at=entry.occurred_at, activity=entry.activity,
+                data=entry.data, user_id=entry.user_id, **extra)
+
+
+def timeline(record: Record, filters: Filters | None = None, *, after: str | None = None,
+             limit: int = PAGE_SIZE, now: datetime | None = None) -> Page:
+    """A page of `record`'s timeline. The first page (no `after`) carries the pinned activity
+    and the upcoming ones; every page then lists the rest newest first, `limit` at a time."""
+    filters = filters or Filters()
+    now = now or timezone.now()
+    base = (TimelineEntry.objects.filter(record_id=record.pk)
+            .filter(Q(activity__isnull=True) | Q(activity__archived=False)).filter(filters.condition())
+            .select_related("activity"))
+    pinned_id = _pinned_id(record)
+    if pinned_id:
+        base = base.exclude(activity_id=pinned_id)
+    upcoming_q = Q(open=True, occurred_at__gt=now)
+    pinned, upcoming = None, []
+    if after is None:
+        if pinned_id:
+            entry = (TimelineEntry.objects.filter(record_id=record.pk, activity_id=pinned_id, activity__archived=False)
+                     .filter(filters.condition()).select_related("activity").first())
+            pinned = _item(entry, pinned=True) if entry else None
+        upcoming = [_item(e, upcoming=True) for e in base.filter(upcoming_q).order_by("occurred_at", "id")[:UPCOMING_LIMIT]]
+    rest = base.exclude(upcoming_q)
+    if after is not None:
+        at, entry_id = _parse_cursor(after)
+        rest = rest.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=entry_id))
+    entries = list(rest.order_by("-occurred_at", "-id")[:limit + 1])
+    items = [_item(e) for e in entries[:limit]]
+    more = len(entries) > limit
+    # "Record created" is the record's own row, not an entry: it joins the page it falls in.
+    created_shown = _created_wanted(filters) and (after is None or (record.created_at, 0) < _parse_cursor(after))
+    if created_shown and (not more or (record.created_at, 0) > (entries[limit - 1].occurred_at, entries[limit - 1].pk)):
+        items.append(Item(key="created", kind="created", occurred_at=record.created_at,
+                          user_id=record.created_by_id))
+        items.sort(key=lambda i: (i.occurred_at, 1 if i.key != "created" else 0), reverse=True)
+        if len(items) > limit:
+            items, more = items[:limit], True
+    last = items[-1] if items else None
+    after_next = None
+    if more and last is not None:
+        after_next = _cursor(last.occurred_at, 0 if last.key == "created" else int(last.key[1:]))
+    _count(record, [i for i in [pinned, *upcoming, *items] if i and i.activity])
+    return Page(pinned, upcoming, items, after_next)
+
+
+def _created_wanted(filters: Filters) -> bool:
+    return not filters.words and not filters.users and not filters.teams and (not filters.kinds or "created" in filters.kinds)
+
+
+def _pinned_id(record: Record) -> int | None:
+    value = record.properties.get("hs_pinned_engagement_id")
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(record: Record, items: list[Item]) -> None:
+    """Comment and association counts of the activities on a page: two queries for the page."""
+    from scheda.associations.models import Association
+
+    ids = [i.activity.pk for i in items if i.activity]
+    if not ids:
+        return
+    comments = dict(Comment.objects.filter(activity_id__in=ids).values("activity_id").annotate(n=Count("id"))
+                    .values_list("activity_id", "n"))
+    associations = dict(Association.objects.filter(from_record_id__in=ids, type__label=None, to_record__archived=False)
+                        .values("from_record_id").annotate(n=Count("id")).values_list("from_record_id", "n"))
+    for item in items:
+        assert item.activity is not None
+        item.comments = comments.get(item.activity.pk, 0)
+        item.associations = associations.get(item.activity.pk, 0)
+
+
+def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, matched) runs, the matched words of a search marked."""
+    if not words or not text:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for match in pattern.finditer(text):
+        if match.start() > start:
+            pieces.append((text[start:match.start()], False))
+        pieces.append((match.group(), True))
+        start = match.end()
+    if start < len(text):
+        pieces.append((text[start:], False))
+    return pieces
+
+
+def entries_by_activity(record_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The records whose timelines show each activity (for tests and the association editor)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for record_id, activity_id in TimelineEntry.objects.filter(activity_id__in=list(record_ids)).values_list("record_id", "activity_id"):
+        found[activity_id].append(record_id)
+    return found
