@@ -81,7 +81,7 @@ def _entry_fields(kind: str, activity: dict[str, Any], owners: set[int]) -> dict
 
 
 def _records(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    return {row["id"]: row for row in Record.objects.filter(id__in=set(ids)).values(
+    return {row["id"]: dict(row) for row in Record.objects.filter(id__in=set(ids)).values(
         "id", "properties", "created_at", "object_type__name", "object_type__is_activity")}
 
 

@@ -1,0 +1,302 @@
+"""Writers of activities and what hangs off them: logging (with HubSpot's automatic
+associations), logged e-mail messages and their attachments, comments and mentions, pins,
+completing tasks, editing an activity's associations, deleting and restoring."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from scheda.accounts.models import User
+from scheda.activities import timeline
+from scheda.activities.models import (
+    Attachment,
+    AutoAssociation,
+    Comment,
+    Notification,
+    TimelineEntry,
+)
+from scheda.associations import services as associations
+from scheda.associations.models import Association
+from scheda.errors import FieldError, NotFound, ValidationFailed
+from scheda.objects.models import ObjectType
+from scheda.objects.services import load_schema
+from scheda.objects.types import format_datetime
+from scheda.pipelines.models import PipelineStage
+from scheda.records import services as records
+from scheda.records.models import Record
+from scheda.records.services import Author
+
+# What each activity type must say: one of these properties, not empty.
+BODY = {
+    "notes": ("hs_note_body",),
+    "emails": ("hs_email_subject", "hs_email_text", "hs_email_html"),
+    "calls": ("hs_call_body", "hs_call_title"),
+    "meetings": ("hs_meeting_title",),
+    "tasks": ("hs_task_subject",),
+}
+MAX_EML_BYTES = 25 * 1024 * 1024  # what mail servers commonly accept for one message
+MAX_COMMENT_CHARS = 65_536
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+# HubSpot's primary company of a contact (and of a deal and a ticket).
+PRIMARY_COMPANY = {"contacts": 1, "deals": 5, "tickets": 26}
+
+
+def _plain(value: Any) -> str:
+    text = str(value or "")
+    return nh3.clean(text, tags=set()).strip() if "<" in text else text.strip()
+
+
+def _kind(name: str) -> ObjectType:
+    if name not in timeline.ACTIVITY_KINDS:
+        raise ValidationFailed(f"{name!r} is not an activity type", [FieldError("Not an activity type", "INVALID_TYPE", "type")])
+    return load_schema(name).object_type
+
+
+# --- logging --------------------------------------------------------------------------------
+
+
+def auto_association(object_type: ObjectType) -> AutoAssociation:
+    found = AutoAssociation.objects.filter(object_type=object_type).first()
+    return found or AutoAssociation(object_type=object_type)
+
+
+def set_auto_association(object_type: ObjectType, **flags: bool) -> AutoAssociation:
+    setting = auto_association(object_type)
+    for name, value in flags.items():
+        if name not in {"primary_company", "open_deals", "open_tickets"}:
+            raise ValidationFailed(f"No setting {name!r}", [FieldError("Unknown setting", "INVALID_SETTING", name)])
+        setattr(setting, name, bool(value))
+    setting.save()
+    return setting
+
+
+def automatic_targets(record: Record) -> list[int]:
+    """The records an activity logged on `record` also goes to: the record's primary company,
+    its open deals and (when turned on) open tickets, as the object's settings say."""
+    setting = auto_association(record.object_type)
+    name = record.object_type.name
+    found: list[int] = []
+    if setting.primary_company and name in PRIMARY_COMPANY:
+        found += Association.objects.filter(from_record_id=record.pk, type_id=PRIMARY_COMPANY[name],
+                                            to_record__archived=False).values_list("to_record_id", flat=True)
+    for wanted, other, stage_property in ((setting.open_deals, "deals", "dealstage"),
+                                          (setting.open_tickets, "tickets", "hs_pipeline_stage")):
+        if not wanted or name == other:
+            continue
+        linked = Record.objects.filter(
+            archived=False, object_type__name=other,
+            id__in=Association.objects.filter(from_record_id=record.pk, type__label=None).values("to_record_id"))
+        closed = {str(s.stage_id) for s in PipelineStage.objects.filter(pipeline__object_type__name=other) if s.is_closed}
+        found += [r.pk for r in linked.only("id", "properties") if str(r.properties.get(stage_property)) not in closed]
+    return found
+
+
+@transaction.atomic
+def log_activity(kind: str, properties: dict[str, Any], author: Author, *, on: Sequence[Record] = (),
+                 also: Sequence[int] = (), automatic: bool = True) -> Record:
+    """Log an activity of `kind` on the records `on` (and on the records `also` names by id),
+    with HubSpot's automatic associations for each record in `on`. Its time defaults to now,
+    its owner to the author; a task starts as not started."""
+    object_type = _kind(kind)
+    values = dict(properties)
+    values.setdefault("hs_timestamp", format_datetime(timezone.now()))
+    if author.user_id:
+        values.setdefault("hubspot_owner_id", str(author.user_id))
+    if kind == "tasks":
+        values.setdefault("hs_task_status", "NOT_STARTED")
+    if not any(_plain(values.get(name)) for name in BODY[kind]):
+        first = BODY[kind][0]
+        raise ValidationFailed(f"Add a {first.split('_')[-1]} before saving",
+                               [FieldError(f'"{first}" cannot be empty', "REQUIRED_PROPERTY", first)])
+    targets = [r.pk for r in on] + list(also)
+    if automatic:
+        for record in on:
+            targets += automatic_targets(record)
+    targets = list(dict.fromkeys(targets))
+    record_types = dict(Record.objects.filter(id__in=targets, archived=False).values_list("id", "object_type_id"))
+    missing = [t for t in targets if t not in record_types]
+    if missing:
+        raise NotFound(f"Record {missing[0]} does not exist", [FieldError(f"No record {missing[0]}", "RECORD_NOT_FOUND", "associations")])
+    kinds = {t.pk: t for t in ObjectType.objects.filter(id__in=set(record_types.values()))}
+    pairs = [(target, associations.default_type(object_type, kinds[record_types[target]]).pk) for target in targets]
+    (activity_id,) = records.create_records(object_type, [records.RecordInput(values, pairs)], author)
+    return Record.objects.select_related("object_type").get(pk=activity_id)
+
+
+@transaction.atomic
+def edit_associations(activity: Record, author: Author, *, add: Sequence[int] = (), remove: Sequence[int] = ()) -> None:
+    """Associate an activity with more records and stop associating it with others: it shows
+    on, and leaves, their timelines. Unknown or deleted records are refused, all or nothing."""
+    _require_activity(activity)
+    found = {r.pk: r for r in Record.objects.filter(id__in=set(add), archived=False).select_related("object_type")}
+    missing = [i for i in add if i not in found]
+    if missing:
+        raise NotFound(f"Record {missing[0]} does not exist", [FieldError(f"No record {missing[0]}", "RECORD_NOT_FOUND", "add")])
+    activity_type = activity.object_type
+    pairs = [associations.Pair(activity.pk, target.pk, associations.default_type(activity_type, target.object_type).pk)
+             for target in found.values() if not target.object_type.is_activity]
+    associations.associate_many(pairs, user_id=author.user_id)
+    associations.dissociate([(activity.pk, other) for other in remove], user_id=author.user_id)
+
+
+def associated_records(activity: Record) -> list[Record]:
+    ids = Association.objects.filter(from_record_id=activity.pk, type__label=None).values("to_record_id")
+    return list(Record.objects.filter(id__in=ids, archived=False).select_related("object_type").order_by("object_type_id", "id"))
+
+
+def _require_activity(activity: Record) -> None:
+    if not activity.object_type.is_activity:
+        raise ValidationFailed(f"Record {activity.pk} is not an activity", [FieldError("Not an activity", "NOT_AN_ACTIVITY", "id")])
+
+
+# --- tasks, pins, delete and restore ------------------------------------------------------------
+
+
+def complete_task(task: Record, author: Author, *, done: bool = True) -> Record:
+    if task.object_type.name != "tasks":
+        raise ValidationFailed(f"Record {task.pk} is not a task", [FieldError("Not a task", "NOT_A_TASK", "id")])
+    return records.update_record(task, {"hs_task_status": "COMPLETED" if done else "NOT_STARTED"}, author)
+
+
+def pin(record: Record, activity: Record | None, author: Author) -> Record:
+    """Pin an activity to the top of a record's timeline (None unpins). One pin per record."""
+    if activity is not None:
+        _require_activity(activity)
+        if not TimelineEntry.objects.filter(record_id=record.pk, activity_id=activity.pk).exists():
+            raise ValidationFailed("Only an activity on this record's timeline can be pinned",
+                                   [FieldError("Not on this timeline", "NOT_ON_TIMELINE", "activityId")])
+    return records.update_record(record, {"hs_pinned_engagement_id": activity.pk if activity else None}, author)
+
+
+def delete_activity(activity: Record, author: Author) -> None:
+    """Delete an activity to the recycle bin: "Restore activity" brings it back for 90 days."""
+    _require_activity(activity)
+    records.archive_record(activity, author)
+
+
+def restore_activity(activity: Record, author: Author) -> Record:
+    _require_activity(activity)
+    return records.restore_record(activity, author)
+
+
+def deleted_activities(record: Record) -> list[Record]:
+    """The activities of a record's timeline that were deleted and can still be restored, newest
+    deletion first ("Restore activity")."""
+    limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
+    ids = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False).values("activity_id")
+    return list(Record.objects.filter(id__in=ids, archived=True, merged_into=None, archived_at__gte=limit)
+                .select_related("object_type").order_by("-archived_at", "-id"))
+
+
+# --- comments and mentions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_comment(activity: Record, author: User, body: str) -> Comment:
+    """Comment on an activity. Each active user named as @their-email is notified, once per
+    activity; mentioning oneself notifies no one."""
+    _require_activity(activity)
+    clean = nh3.clean(str(body or ""), tags={"b", "i", "u", "strong", "em", "p", "br", "a", "ul", "ol", "li"}).strip()
+    if not _plain(clean):
+        raise ValidationFailed("A comment cannot be empty", [FieldError("Write a comment before saving", "REQUIRED_PROPERTY", "body")])
+    if len(clean) > MAX_COMMENT_CHARS:
+        raise ValidationFailed("A comment is at most 65,536 characters",
+                               [FieldError("Comment too long", "TOO_LONG", "body")])
+    now = timezone.now()
+    comment = Comment.objects.create(activity=activity, author=author, body=clean, created_at=now)
+    named = {address.lower() for address in MENTION.findall(_plain(clean))}
+    mentioned = User.objects.filter(email__in=named, is_active=True).exclude(pk=author.pk)
+    Notification.objects.bulk_create([
+        Notification(user=user, kind=Notification.Kind.MENTION, activity=activity, comment=comment, actor=author, created_at=now)
+        for user in mentioned], ignore_conflicts=True)
+    return comment
+
+
+def comments_of(activity: Record) -> list[Comment]:
+    return list(Comment.objects.filter(activity=activity).select_related("author"))
+
+
+def unread_notifications(user: User) -> list[Notification]:
+    return list(Notification.objects.filter(user=user, read_at=None).select_related("actor", "activity").order_by("-created_at"))
+
+
+# --- logged e-mail messages ---------------------------------------------------------------------
+
+
+def _address_list(message: EmailMessage, header: str) -> list[tuple[str, str]]:
+    return [(name, address.lower()) for name, address in getaddresses(message.get_all(header, [])) if "@" in address]
+
+
+def _person(name: str, address: str) -> dict[str, str]:
+    first, _, last = name.partition(" ")
+    return {"email": address, "firstName": first, "lastName": last}
+
+
+@transaction.atomic
+def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = ()) -> Record:
+    """Log a raw RFC 5322 message (an .eml file) as an e-mail activity: associated with the
+    contacts whose addresses it names (and the records `on`), its HTML sanitised, its
+    attachments kept as files."""
+    if not raw or len(raw) > MAX_EML_BYTES:
+        raise ValidationFailed("The message is empty or larger than 25 MB",
+                               [FieldError("Empty or too large", "INVALID_EML", "file")])
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        senders = _address_list(message, "from")
+        to, cc = _address_list(message, "to"), _address_list(message, "cc")
+        subject = str(message.get("subject", "") or "")
+        body_html = message.get_body(preferencelist=("html",))
+        body_text = message.get_body(preferencelist=("plain",))
+        html = body_html.get_content() if body_html is not None else ""
+        text = body_text.get_content() if body_text is not None else ""
+        files = [(part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b"")
+                 for part in message.iter_attachments()]
+        sent = parsedate_to_datetime(message["date"]) if message["date"] else timezone.now()
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:
+        raise ValidationFailed(f"This is not an e-mail message this can read: {exc}",
+                               [FieldError("Not a readable e-mail message", "INVALID_EML", "file")]) from None
+    if not senders or not (to or cc):
+        raise ValidationFailed("The message needs a From and a To address", [FieldError("No From or To address", "INVALID_EML", "file")])
+    if not (subject or html or text):
+        raise ValidationFailed("The message has neither subject nor body", [FieldError("Empty message", "INVALID_EML", "file")])
+    users = set(User.objects.filter(email__in=[a for _, a in senders]).values_list("email", flat=True))
+    outgoing = senders[0][1] in users
+    addresses = [a for _, a in senders + to + cc]
+    contact_type = load_schema("contacts").object_type
+    named = {i for ids in records._holders(contact_type, "email", sorted(set(addresses))).values() for i in ids}
+    contacts = list(Record.objects.filter(id__in=named, archived=False).select_related("object_type"))
+    properties = {
+        "hs_email_subject": subject[:65_536], "hs_email_text": text, "hs_email_html": html,
+        "hs_timestamp": format_datetime(sent if sent.tzinfo else sent.replace(tzinfo=timezone.get_current_timezone())),
+        "hs_email_direction": "EMAIL" if outgoing else "INCOMING_EMAIL", "hs_email_status": "SENT",
+        "hs_email_headers": json.dumps({"from": _person(*senders[0]), "to": [_person(*p) for p in to],
+                                        "cc": [_person(*p) for p in cc]}),
+    }
+    activity = log_activity("emails", {k: v for k, v in properties.items() if v}, author,
+                            on=list({r.pk: r for r in [*on, *contacts]}.values()))
+    kept = [Attachment.objects.create(activity=activity, file=ContentFile(content, name=name), name=name[:255],
+                                      content_type=content_type, size=len(content), created_at=timezone.now())
+            for name, content_type, content in files]
+    if kept:
+        records.update_record(activity, {"hs_attachment_ids": ";".join(str(a.pk) for a in kept)}, author)
+    return activity
+
+
+def attachments_of(record: Record) -> list[Attachment]:
+    """Files that came with the activities on a record's timeline (RS-3)."""
+    ids = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False).values("activity_id")
+    return list(Attachment.objects.filter(activity_id__in=ids).order_by("-created_at", "-id"))
