@@ -14,6 +14,7 @@ import nh3
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scheda.activities import timeline
 from scheda.associations import services as associations
@@ -328,6 +329,14 @@ def get_record(object_type: str | ObjectType, record_id: int | str, *, archived:
         raise NotFound(f"No {'archived ' if archived else ''}record with id {record_id}",
                        [FieldError(f"No record with id {record_id}", "OBJECT_NOT_FOUND", "id")])
     return found
+
+
+def display_name(record: Record) -> str:
+    values = record.properties
+    if record.object_type.name == "contacts":
+        name = f"{values.get('firstname') or ''} {values.get('lastname') or ''}".strip()
+        return name or str(values.get("email") or gettext("Unnamed contact"))
+    return str(values.get(record.object_type.primary_display_property) or f"#{record.pk}")
 
 
 def values_of(record: Record) -> dict[str, Stored]:

@@ -1,0 +1,140 @@
+"""The Activities tab over Django's test client: each partial renders, writes go through the
+services, refused input comes back next to its field, and the timeline's query count is flat."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheda.activities import services
+from scheda.activities.models import Comment
+from scheda.activities.tests.test_timeline import EML
+from scheda.records import services as records
+from scheda.records.services import Author, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rep(owner):
+    return Author(Source.UI, user=owner)
+
+
+@pytest.fixture
+def contact(rep):
+    return records.create_record("contacts", {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}, rep)
+
+
+@pytest.fixture
+def browser(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def htmx(client, method, url, data=None, **extra):
+    return getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true", **extra)
+
+
+def test_record_page_has_the_named_controls(browser, contact):
+    page = browser.get(f"/contacts/{contact.pk}/").content.decode()
+    for name in ("Filter activity", "All users", "All teams", "Search activities", "Expand all", "Collapse all",
+                 ">Activity<", ">Notes<", ">Emails<", ">Calls<", ">Tasks<", ">Meetings<", ">Note<", ">Task<"):
+        assert name in page, name
+    assert "Ada Lovelace" in page and "Contact created" in page
+    assert browser.get(f"/deals/{contact.pk}/").status_code == 404
+
+
+def test_quick_action_logs_and_the_note_lands_in_the_timeline(browser, contact):
+    form = htmx(browser, "get", f"/record/{contact.pk}/activities/notes/").content.decode()
+    assert 'name="hs_note_body"' in form
+    answer = htmx(browser, "post", f"/record/{contact.pk}/activities/notes/", {"hs_note_body": "Called <b>Ada</b><script>x</script>"})
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "Called <b>Ada</b>" in html and "<script>x" not in html
+
+
+def test_an_empty_note_comes_back_with_the_message_next_to_the_field(browser, contact):
+    answer = htmx(browser, "post", f"/record/{contact.pk}/activities/notes/", {"hs_note_body": "  "})
+    html = answer.content.decode()
+    assert answer["HX-Retarget"] == "#activity-form"
+    assert re.search(r'id="new-hs_note_body-error" role="alert">[^<]+<', html)
+    assert services.deleted_activities(contact) == [] and "Note body" in html
+
+
+def test_a_bad_due_date_is_refused_in_place(browser, contact):
+    answer = htmx(browser, "post", f"/record/{contact.pk}/activities/tasks/", {"hs_task_subject": "Call", "hs_timestamp": "soon"})
+    assert 'id="new-hs_timestamp-error"' in answer.content.decode()
+
+
+def test_filters_search_and_paging_partials(browser, contact, rep):
+    for i in range(30):
+        services.log_activity("notes", {"hs_note_body": f"note {i} budget" if i % 2 else f"note {i}"}, rep, on=[contact])
+    first = htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"q": "budget"}).content.decode()
+    assert first.count("<article") == 15 and "<mark>budget</mark>" in first
+    page = htmx(browser, "get", f"/record/{contact.pk}/timeline/").content.decode()
+    after = re.search(r"after=([\w-]+)", page).group(1)
+    more = htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"after": after}).content.decode()
+    assert page.count("<article") == 25 and more.count("<article") == 6  # 30 notes and "Contact created"
+    bad = htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"after": "zzz"}).content.decode()
+    assert 'role="alert"' in bad
+
+
+def test_comment_pin_complete_delete_restore(browser, contact, rep):
+    task = services.log_activity("tasks", {"hs_task_subject": "Follow up"}, rep, on=[contact])
+    html = htmx(browser, "post", f"/activities/{task.pk}/comments/", {"record": contact.pk, "body": "On it"}).content.decode()
+    assert "On it" in html and "1 comment" in html and Comment.objects.count() == 1
+    empty = htmx(browser, "post", f"/activities/{task.pk}/comments/", {"record": contact.pk, "body": ""}).content.decode()
+    assert 'role="alert"' in empty and Comment.objects.count() == 1
+    assert "Unpin" in htmx(browser, "post", f"/activities/{task.pk}/pin/", {"record": contact.pk}).content.decode()
+    assert "Mark as complete" not in htmx(browser, "post", f"/activities/{task.pk}/complete/", {"record": contact.pk}).content.decode()
+    deleted = htmx(browser, "post", f"/activities/{task.pk}/delete/", {"record": contact.pk}).content.decode()
+    assert "Restore activity" in deleted and "Follow up" not in deleted
+    restored = htmx(browser, "post", f"/activities/{task.pk}/restore/", {"record": contact.pk}).content.decode()
+    assert "Follow up" in restored
+
+
+def test_association_editor_adds_and_removes(browser, contact, rep):
+    bob = records.create_record("contacts", {"email": "bob@example.com", "firstname": "Bob"}, rep)
+    logged = services.log_activity("notes", {"hs_note_body": "shared"}, rep, on=[contact])
+    found = htmx(browser, "get", f"/activities/{logged.pk}/associations/", {"record": contact.pk, "q": "bob"}).content.decode()
+    assert f"Associate record {bob.pk}" in found
+    htmx(browser, "post", f"/activities/{logged.pk}/associations/", {"record": contact.pk, "add": bob.pk})
+    assert {r.pk for r in services.associated_records(logged)} == {contact.pk, bob.pk}
+    refused = htmx(browser, "post", f"/activities/{logged.pk}/associations/", {"record": contact.pk, "add": 999_999_999})
+    assert 'role="alert"' in refused.content.decode()
+    htmx(browser, "post", f"/activities/{logged.pk}/associations/", {"record": contact.pk, "remove": contact.pk})
+    assert [r.pk for r in services.associated_records(logged)] == [bob.pk]
+
+
+def test_eml_upload_and_a_bad_one(browser, contact):
+    good = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"file": SimpleUploadedFile("m.eml", EML)})
+    assert "Engine plans" in good.content.decode()
+    bad = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"file": SimpleUploadedFile("m.eml", b"junk")})
+    assert bad["HX-Retarget"] == "#activity-form" and 'id="eml-file-error"' in bad.content.decode()
+
+
+def test_edit_in_place(browser, contact, rep):
+    logged = services.log_activity("notes", {"hs_note_body": "draft"}, rep, on=[contact])
+    form = htmx(browser, "get", f"/activities/{logged.pk}/edit/", {"record": contact.pk}).content.decode()
+    assert f'id="edit-{logged.pk}-hs_note_body"' in form
+    saved = htmx(browser, "post", f"/activities/{logged.pk}/edit/", {"record": contact.pk, "hs_note_body": "final"})
+    assert "final" in saved.content.decode() and saved["HX-Reswap"] == "outerHTML"
+    refused = htmx(browser, "post", f"/activities/{logged.pk}/edit/", {"record": contact.pk, "hs_note_body": "x", "hs_timestamp": "never"})
+    assert f'id="edit-{logged.pk}-hs_timestamp-error"' in refused.content.decode()
+    assert records.get_record("notes", logged.pk).properties["hs_note_body"] == "final"
+
+
+def test_timeline_partial_query_count_is_flat(browser, contact, rep, owner):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            htmx(browser, "get", f"/record/{contact.pk}/timeline/")
+        return len(queries)
+
+    services.add_comment(services.log_activity("notes", {"hs_note_body": "one"}, rep, on=[contact]), owner, "c")
+    small = count()
+    for i in range(30):
+        logged = services.log_activity("tasks", {"hs_task_subject": f"t{i}"}, rep, on=[contact])
+        services.add_comment(logged, owner, "c")
+    records.update_record(contact, {"lifecyclestage": "lead"}, rep)
+    assert count() == small

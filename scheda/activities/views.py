@@ -1,0 +1,335 @@
+"""The Activities tab of a record page: htmx partials over the timeline and activity services.
+Views parse, call a service, render; a refused write re-renders its form with the message next
+to the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from scheda.accounts.models import Team, User
+from scheda.activities import services, timeline
+from scheda.activities.timeline import ACTIVITY_KINDS, EVENT_KINDS, Filters
+from scheda.errors import SchedaError
+from scheda.objects.services import Schema, load_schema
+from scheda.objects.types import PropertyValueError
+from scheda.records import services as records
+from scheda.records.models import Record
+from scheda.records.services import Author, Source
+
+TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
+        ("tasks", _("Tasks")), ("meetings", _("Meetings"))]
+KIND_LABELS = {"notes": _("Note"), "emails": _("Email"), "calls": _("Call"), "tasks": _("Task"), "meetings": _("Meeting")}
+# The properties each activity's form edits, in order; the first is what the form cannot leave empty.
+FORM_FIELDS = {
+    "notes": ["hs_note_body", "hs_timestamp"],
+    "emails": ["hs_email_subject", "hs_email_text", "hs_email_direction", "hs_timestamp"],
+    "calls": ["hs_call_body", "hs_call_title", "hs_call_direction", "hs_call_disposition", "hs_timestamp"],
+    "tasks": ["hs_task_subject", "hs_task_body", "hs_timestamp", "hs_task_priority", "hs_task_type"],
+    "meetings": ["hs_meeting_title", "hs_meeting_body", "hs_timestamp", "hs_meeting_location", "hs_meeting_outcome"],
+}
+TITLE = {"notes": None, "emails": "hs_email_subject", "calls": "hs_call_title", "tasks": "hs_task_subject",
+         "meetings": "hs_meeting_title"}
+BODY = {"notes": "hs_note_body", "emails": "hs_email_html", "calls": "hs_call_body", "tasks": "hs_task_body",
+        "meetings": "hs_meeting_body"}
+
+
+def _author(request: HttpRequest) -> Author:
+    return Author(Source.UI, user=request.user)
+
+
+def _record(record_id: int) -> Record:
+    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
+    if record is None:
+        from django.http import Http404
+
+        raise Http404(_("No such record"))
+    return record
+
+
+def _filters(data) -> Filters:
+    kinds = set(data.getlist("event"))
+    if data.get("type"):
+        kinds = {data["type"]} | (kinds & set(EVENT_KINDS))
+    return Filters(kinds=kinds, users={int(u) for u in data.getlist("user") if u.isdigit()},
+                   teams={int(t) for t in data.getlist("team") if t.isdigit()}, query=data.get("q", "")[:200])
+
+
+def _event_text(record: Record, item: timeline.Item, users: dict[int, User], schema: Schema) -> str:
+    data = item.data
+    if item.kind == "created":
+        return _("%(object)s created") % {"object": record.object_type.singular_label}
+    if item.kind in ("lifecycle_stage", "deal_stage", "ticket_status", "owner"):
+        prop = schema.properties.get(data.get("property", ""))
+        labels = {o["value"]: o["label"] for o in (prop.options if prop else [])}
+
+        def shown(value: Any) -> str:
+            if item.kind == "owner" and value:
+                return str(users.get(int(value), value))
+            return str(labels.get(value, value) if value not in (None, "") else _("(no value)"))
+        return _("%(property)s changed from %(old)s to %(new)s") % {
+            "property": prop.label if prop else data.get("property"), "old": shown(data.get("from")), "new": shown(data.get("to"))}
+    if item.kind in ("merge", "unmerge"):
+        template = _("Merged %(name)s into this record") if item.kind == "merge" else _("Undid the merge of %(name)s")
+        return template % {"name": data.get("name", "")}
+    template = _("Associated %(object)s %(id)s") if item.kind == "association_added" else _("Removed association with %(object)s %(id)s")
+    return template % {"object": data.get("object_type", ""), "id": data.get("other", "")}
+
+
+def _present(record: Record, items: list[timeline.Item], words: list[str], users: dict[int, User]) -> None:
+    """What the template shows of each item: title, body (highlighted when searching), who."""
+    schema = load_schema(record.object_type)
+    for item in items:
+        item.who = users.get(item.user_id) if item.user_id else None  # type: ignore[attr-defined]
+        if item.activity is None:
+            item.text = _event_text(record, item, users, schema)  # type: ignore[attr-defined]
+            continue
+        kind, values = item.kind, item.activity.properties
+        item.title = values.get(TITLE[kind]) if TITLE[kind] else ""  # type: ignore[attr-defined]
+        body = values.get(BODY[kind]) or (values.get("hs_email_text") if kind == "emails" else "") or ""
+        item.body = body  # type: ignore[attr-defined]
+        item.pieces = timeline.highlight(services._plain(body), words) if words else None  # type: ignore[attr-defined]
+        item.title_pieces = timeline.highlight(str(item.title or ""), words)  # type: ignore[attr-defined]
+        item.label = KIND_LABELS[kind]  # type: ignore[attr-defined]
+        item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
+
+
+def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None,
+                errors: dict[str, str] | None = None) -> dict[str, Any]:
+    filters = filters or Filters()
+    users = {u.pk: u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")}
+    page = timeline.timeline(record, filters, after=after)
+    _present(record, [i for i in [page.pinned, *page.upcoming, *page.items] if i], filters.words, users)
+    return {
+        "record": record, "page": page, "filters": filters, "users": list(users.values()), "teams": Team.objects.all(),
+        "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS, "errors": errors or {},
+        "selected_type": next(iter(filters.kinds & set(ACTIVITY_KINDS)), "") if len(filters.kinds & set(ACTIVITY_KINDS)) == 1 else "",
+        "deleted": services.deleted_activities(record) if after is None else [],
+        "filter_query": _filter_query(request),
+    }
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The filters of the current request, for the "Load more" of the next page."""
+    if request.method != "GET":
+        return ""
+    query = request.GET.copy()
+    query.pop("after", None)
+    return query.urlencode()
+
+
+def _render(request: HttpRequest, record: Record, partial: str, **extra: Any) -> HttpResponse:
+    return render(request, f"activities/tab.html#{partial}", tab_context(request, record, **extra))
+
+
+@login_required
+@require_GET
+def timeline_view(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = _record(record_id)
+    try:
+        filters = _filters(request.GET)
+        if request.GET.get("after"):
+            return _render(request, record, "more", filters=filters, after=request.GET["after"])
+        return _render(request, record, "timeline", filters=filters)
+    except SchedaError as error:
+        return render(request, "activities/tab.html#problem", {"message": error.message})
+
+
+def _form_fields(kind: str, values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
+    schema = load_schema(kind)
+    fields = []
+    for name in FORM_FIELDS[kind]:
+        prop = schema.properties[name]
+        value = values.get(name, "")
+        if prop.type == "datetime" and value and "T" in str(value):
+            value = str(value)[:16]  # what a datetime-local input shows
+        fields.append({"name": name, "label": prop.label, "type": prop.type, "field_type": prop.field_type,
+                       "options": prop.options, "value": value, "error": errors.get(name, ""), "required": name == FORM_FIELDS[kind][0]})
+    return fields
+
+
+def _field_errors(error: SchedaError) -> dict[str, str]:
+    found = {e.name: e.message for e in error.errors if e.name}
+    return found or {"": error.message}
+
+
+def _submitted(kind: str, data) -> dict[str, Any]:
+    return {name: data.get(name, "") for name in FORM_FIELDS[kind] if name in data}
+
+
+@login_required
+def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpResponse:
+    """A quick action ("Note", "Email", "Call", "Task", "Meeting"): GET the form, POST to log."""
+    record = _record(record_id)
+    if kind not in FORM_FIELDS:
+        return HttpResponse(status=404)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = _submitted(kind, request.POST)
+        try:
+            services.log_activity(kind, {k: v for k, v in values.items() if v != ""}, _author(request), on=[record])
+            return _render(request, record, "tab")
+        except SchedaError as error:
+            errors = _field_errors(error)
+    response = render(request, "activities/tab.html#form", {
+        "record": record, "kind": kind, "prefix": "new", "kind_label": KIND_LABELS[kind], "fields": _form_fields(kind, values, errors),
+        "form_error": errors.get("", "")})
+    if errors:
+        response["HX-Retarget"], response["HX-Reswap"] = "#activity-form", "innerHTML"
+    return response
+
+
+def _item_key(record: Record, activity: Record) -> str:
+    entry = timeline.TimelineEntry.objects.filter(record_id=record.pk, activity_id=activity.pk).values_list("pk", flat=True).first()
+    return f"e{entry}"
+
+
+def _activity(activity_id: int, *, archived: bool = False) -> Record:
+    found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=archived,
+                                                                  object_type__is_activity=True).first()
+    if found is None:
+        from django.http import Http404
+
+        raise Http404(_("No such activity"))
+    return found
+
+
+@login_required
+@require_POST
+def activity_action(request: HttpRequest, activity_id: int, action: str) -> HttpResponse:
+    """Pin, unpin, delete, restore, complete or reopen an activity; answers the refreshed tab."""
+    record = _record(int(request.POST.get("record", 0) or 0))
+    author = _author(request)
+    activity = _activity(activity_id, archived=action == "restore")
+    try:
+        if action == "pin":
+            record = services.pin(record, activity, author)
+        elif action == "unpin":
+            record = services.pin(record, None, author)
+        elif action == "delete":
+            services.delete_activity(activity, author)
+        elif action == "restore":
+            services.restore_activity(activity, author)
+        elif action in ("complete", "reopen"):
+            services.complete_task(activity, author, done=action == "complete")
+        else:
+            return HttpResponse(status=404)
+    except SchedaError as error:
+        return render(request, "activities/tab.html#problem", {"message": error.message})
+    return _render(request, record, "tab")
+
+
+def _item_response(request: HttpRequest, record: Record, activity: Record, **extra: Any) -> HttpResponse:
+    entry = timeline.TimelineEntry.objects.select_related("activity").filter(record_id=record.pk, activity_id=activity.pk).first()
+    if entry is None:
+        return _render(request, record, "tab")
+    item = timeline._item(entry, pinned=timeline._pinned_id(record) == activity.pk)
+    timeline._count(record, [item])
+    users = {u.pk: u for u in User.objects.filter(pk=item.user_id)} if item.user_id else {}
+    _present(record, [item], [], users)
+    context = {"record": record, "item": item, **extra}
+    if extra.get("show_comments") or extra.get("comment_error"):
+        context["comments"] = services.comments_of(activity)
+    return render(request, "activities/tab.html#item", context)
+
+
+@login_required
+def comments(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """GET an activity's comments; POST "Add comment"."""
+    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
+    activity = _activity(activity_id)
+    if request.method == "POST":
+        try:
+            services.add_comment(activity, request.user, request.POST.get("body", ""))  # type: ignore[arg-type]
+        except SchedaError as error:
+            return _item_response(request, record, activity, comment_error=error.message, draft=request.POST.get("body", ""))
+    return _item_response(request, record, activity, show_comments=True)
+
+
+@login_required
+def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Expand an activity to edit it in place: GET the form, POST the change."""
+    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
+    activity = _activity(activity_id)
+    kind = activity.object_type.name
+    values, errors = dict(activity.properties), {}
+    if request.method == "POST":
+        values = _submitted(kind, request.POST)
+        try:
+            records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, _author(request))
+            response = _item_response(request, record, _activity(activity_id))
+            response["HX-Retarget"], response["HX-Reswap"] = f"#item-{_item_key(record, activity)}", "outerHTML"
+            return response
+        except SchedaError as error:
+            errors = _field_errors(error)
+    return render(request, "activities/tab.html#edit", {
+        "record": record, "activity": activity, "prefix": f"edit-{activity.pk}", "fields": _form_fields(kind, values, errors), "form_error": errors.get("", "")})
+
+
+@login_required
+def activity_associations(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """"[x] associations": GET the editor (with `q`, records to add); POST add= / remove= ids."""
+    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
+    activity = _activity(activity_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            add = [int(i) for i in request.POST.getlist("add")]
+            remove = [int(i) for i in request.POST.getlist("remove")]
+            services.edit_associations(activity, _author(request), add=add, remove=remove)
+        except ValueError:
+            error = str(_("Choose a record to add"))
+        except SchedaError as failure:
+            error = failure.message
+    query = request.GET.get("q", "").strip()
+    current = services.associated_records(activity)
+    candidates = _find_records(query, exclude={r.pk for r in current}) if query else []
+    for other in [*current, *candidates]:
+        other.name = records.display_name(other)  # type: ignore[attr-defined]
+    return render(request, "activities/tab.html#associations", {
+        "record": record, "activity": activity, "current": current, "candidates": candidates, "q": query, "error": error,
+        "on_this_record": any(r.pk == record.pk for r in current)})
+
+
+def _find_records(query: str, exclude: set[int]) -> list[Record]:
+    from scheda.records.search import search_ids
+
+    found = []
+    for name in ("contacts", "companies", "deals", "tickets"):
+        object_type = load_schema(name).object_type
+        ids = [i for i in search_ids(object_type, query, limit=6) if i not in exclude]
+        found += list(Record.objects.filter(id__in=ids[:5]).select_related("object_type"))
+    return found
+
+
+@login_required
+@require_POST
+def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
+    """Log an e-mail from an uploaded .eml file, on this record and the contacts it names."""
+    record = _record(record_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise PropertyValueError(str(_("Choose an .eml file")), "INVALID_EML")
+        if upload.size and upload.size > services.MAX_EML_BYTES:
+            raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
+        services.log_email_message(upload.read(), _author(request), on=[record])
+    except PropertyValueError as error:
+        return _upload_error(request, record, error.message)
+    except SchedaError as error:
+        return _upload_error(request, record, error.message)
+    return _render(request, record, "tab")
+
+
+def _upload_error(request: HttpRequest, record: Record, message: str) -> HttpResponse:
+    response = render(request, "activities/tab.html#upload", {"record": record, "upload_error": message})
+    response["HX-Retarget"], response["HX-Reswap"] = "#activity-form", "innerHTML"
+    return response
+
+
