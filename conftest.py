@@ -25,4 +25,4 @@ def owner(db):
 
 
 # The live API server and HubSpot's SDK, for the API tests of every app.
-pytest_plugins = ["scheda.api.tests.live"]
+pytest_plugins = ["scheda.api.tests.live", "scheda.web.tests.browser"]

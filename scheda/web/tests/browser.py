@@ -1,0 +1,43 @@
+"""A real browser for the UI tests: Playwright for Python driving Debian's `chromium` (never a
+downloaded one), signed in to the session's live server (scheda.api.tests.live). Where no
+chromium starts the browser tests skip, saying so, except in CI (CI=true), where they fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("SCHEDA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    try:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+    except Exception as exc:  # no package, no binary, or a binary that cannot start
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: {exc}")
+        pytest.skip(f"No chromium to drive ({exc}); install it with `apt-get install chromium`")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium, server):
+    """A page signed in as the live server's owner, English UI."""
+    context = chromium.new_context(locale="en-US", base_url=server.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.goto("/login/")
+    tab.get_by_label("Email").fill("owner@example.com")
+    tab.get_by_label("Password").fill("a-long-password-3")
+    tab.get_by_role("button", name="Log in").click()
+    tab.wait_for_url(f"{server.url}/")
+    yield tab
+    context.close()
