@@ -4,9 +4,7 @@ the same server, the way an integration would."""
 
 import re
 
-import pytest
 from playwright.sync_api import expect
-
 
 
 def make_contact(server, unique, **properties):
