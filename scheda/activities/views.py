@@ -39,6 +39,11 @@ BODY = {"notes": "hs_note_body", "emails": "hs_email_html", "calls": "hs_call_bo
         "meetings": "hs_meeting_body"}
 
 
+# Where an activity's actions live, "/activities/"; the item partial appends "<id>/<action>/"
+# itself, as reversing a URL per button was most of a timeline page's render time.
+ACTIVITY_BASE = "/activities/"
+
+
 def _author(request: HttpRequest) -> Author:
     return Author(Source.UI, user=request.user)
 
@@ -110,7 +115,7 @@ def tab_context(request: HttpRequest, record: Record, filters: Filters | None = 
         "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS, "errors": errors or {},
         "selected_type": next(iter(filters.kinds & set(ACTIVITY_KINDS)), "") if len(filters.kinds & set(ACTIVITY_KINDS)) == 1 else "",
         "deleted": services.deleted_activities(record) if after is None else [],
-        "filter_query": _filter_query(request),
+        "filter_query": _filter_query(request), "activity_base": ACTIVITY_BASE,
     }
 
 
@@ -233,7 +238,7 @@ def _item_response(request: HttpRequest, record: Record, activity: Record, **ext
     timeline._count(record, [item])
     users = {u.pk: u for u in User.objects.filter(pk=item.user_id)} if item.user_id else {}
     _present(record, [item], [], users)
-    context = {"record": record, "item": item, **extra}
+    context = {"record": record, "item": item, "activity_base": ACTIVITY_BASE, **extra}
     if extra.get("show_comments") or extra.get("comment_error"):
         context["comments"] = services.comments_of(activity)
     return render(request, "activities/tab.html#item", context)

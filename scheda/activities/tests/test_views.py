@@ -138,3 +138,13 @@ def test_timeline_partial_query_count_is_flat(browser, contact, rep, owner):
         services.add_comment(logged, owner, "c")
     records.update_record(contact, {"lifecyclestage": "lead"}, rep)
     assert count() == small
+
+
+def test_the_item_partials_url_prefix_matches_the_url_conf():
+    from django.urls import reverse
+
+    from scheda.activities.views import ACTIVITY_BASE
+
+    for name, tail in (("comments", "comments"), ("edit_activity", "edit"), ("activity_associations", "associations")):
+        assert reverse(name, args=[5]) == f"{ACTIVITY_BASE}5/{tail}/"
+    assert reverse("activity_action", args=[5, "pin"]) == f"{ACTIVITY_BASE}5/pin/"
