@@ -230,8 +230,20 @@ def comments_of(activity: Record) -> list[Comment]:
     return list(Comment.objects.filter(activity=activity).select_related("author"))
 
 
-def unread_notifications(user: User) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, read_at=None).select_related("actor", "activity").order_by("-created_at"))
+def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
+    """A user's latest notifications, each with `record`: a record whose timeline shows the activity."""
+    found = list(Notification.objects.filter(user=user).select_related("actor", "activity__object_type", "comment")
+                 .order_by("-created_at", "-id")[:limit])
+    places = dict(TimelineEntry.objects.filter(activity_id__in=[n.activity_id for n in found])
+                  .values_list("activity_id", "record_id"))
+    targets = {r.pk: r for r in Record.objects.filter(id__in=set(places.values())).select_related("object_type")}
+    for notification in found:
+        notification.record = targets.get(places.get(notification.activity_id, 0))  # type: ignore[attr-defined]
+    return found
+
+
+def mark_read(user: User, ids: Sequence[int]) -> None:
+    Notification.objects.filter(user=user, id__in=ids, read_at=None).update(read_at=timezone.now())
 
 
 # --- logged e-mail messages ---------------------------------------------------------------------

@@ -338,3 +338,23 @@ def _upload_error(request: HttpRequest, record: Record, message: str) -> HttpRes
     return response
 
 
+
+
+def unread_count(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the topbar's count of unread notifications, queried only when a page
+    shows it (the partials do not)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": lambda: services.Notification.objects.filter(user=user, read_at=None).count()}
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first, each linking to a record that shows the activity;
+    viewing them marks them read."""
+    shown = services.recent_notifications(request.user)  # type: ignore[arg-type]
+    response = render(request, "activities/notifications.html", {"notifications": shown})
+    services.mark_read(request.user, [n.pk for n in shown])  # type: ignore[arg-type]
+    return response

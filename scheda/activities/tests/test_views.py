@@ -148,3 +148,16 @@ def test_the_item_partials_url_prefix_matches_the_url_conf():
     for name, tail in (("comments", "comments"), ("edit_activity", "edit"), ("activity_associations", "associations")):
         assert reverse(name, args=[5]) == f"{ACTIVITY_BASE}5/{tail}/"
     assert reverse("activity_action", args=[5, "pin"]) == f"{ACTIVITY_BASE}5/pin/"
+
+
+def test_a_mention_shows_in_the_mentioned_users_notifications(client, contact, rep, owner):
+    from scheda.accounts.models import User
+
+    bea = User.objects.create_user("bea@example.com", "a-long-password-2", first_name="Bea")
+    logged = services.log_activity("notes", {"hs_note_body": "discuss"}, rep, on=[contact])
+    services.add_comment(logged, owner, "@bea@example.com please check")
+    client.force_login(bea)
+    assert "1 notification" in client.get("/").content.decode()
+    page = client.get("/notifications/").content.decode()
+    assert "Olga Owner mentioned you in a comment on a Note" in page and f"/contacts/{contact.pk}/" in page
+    assert "0 notifications" in client.get("/").content.decode()  # read once seen
