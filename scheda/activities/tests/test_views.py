@@ -161,3 +161,9 @@ def test_a_mention_shows_in_the_mentioned_users_notifications(client, contact, r
     page = client.get("/notifications/").content.decode()
     assert "Olga Owner mentioned you in a comment on a Note" in page and f"/contacts/{contact.pk}/" in page
     assert "0 notifications" in client.get("/").content.decode()  # read once seen
+
+
+def test_the_tab_speaks_italian(browser, contact):
+    page = browser.get(f"/contacts/{contact.pk}/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    for words in ("Cerca attività", "Filtra attività", "Espandi tutto", "Comprimi tutto", "Tutti gli utenti", "Contact creato"):
+        assert words in page, words
