@@ -131,6 +131,7 @@ def test_edit_associations_of_an_activity(page, server, unique):
     expect(timeline(page).get_by_text("shared note")).to_be_visible()
     page.get_by_role("button", name="2 associations").click()
     page.get_by_role("button", name=f"Remove association with record {other}").click()
+    expect(page.get_by_role("button", name=f"Remove association with record {other}")).to_have_count(0)
     page.goto(f"/contacts/{other}/")
     expect(timeline(page).get_by_text("shared note")).to_have_count(0)
 
