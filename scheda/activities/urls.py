@@ -4,6 +4,7 @@ from scheda.activities import views
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("record/<int:record_id>/timeline/", views.timeline_view, name="timeline"),
     path("record/<int:record_id>/activities/<str:kind>/", views.activity_form, name="activity_form"),
     path("record/<int:record_id>/emails/upload/", views.upload_email, name="upload_email"),

@@ -358,3 +358,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
     response = render(request, "activities/notifications.html", {"notifications": shown})
     services.mark_read(request.user, [n.pk for n in shown])  # type: ignore[arg-type]
     return response
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Download a file that came with an activity."""
+    from django.http import FileResponse, Http404
+
+    found = services.Attachment.objects.filter(pk=attachment_id, activity__archived=False).first()
+    if found is None:
+        raise Http404(_("No such file"))
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,
+                        content_type=found.content_type or "application/octet-stream")

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from scheda.activities.services import attachments_of
 from scheda.activities.views import tab_context
 from scheda.associations.models import Association
 from scheda.objects.services import load_schema
@@ -36,5 +37,6 @@ def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpR
     groups: dict[str, list[tuple[Record, str]]] = {}
     for other in linked.order_by("object_type_id", "id")[:200]:
         groups.setdefault(str(other.object_type.plural_label), []).append((other, display_name(other)))
-    context = {"name": display_name(record), "facts": facts, "associated": groups, **tab_context(request, record)}
+    context = {"name": display_name(record), "facts": facts, "associated": groups,
+               "attachments": attachments_of(record), **tab_context(request, record)}
     return render(request, "records/record.html", context)

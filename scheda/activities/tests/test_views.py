@@ -110,6 +110,10 @@ def test_association_editor_adds_and_removes(browser, contact, rep):
 def test_eml_upload_and_a_bad_one(browser, contact):
     good = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"file": SimpleUploadedFile("m.eml", EML)})
     assert "Engine plans" in good.content.decode()
+    page = browser.get(f"/contacts/{contact.pk}/").content.decode()
+    link = re.search(r'href="(/attachments/\d+/)">plans.pdf</a>', page).group(1)
+    download = browser.get(link)
+    assert b"".join(download.streaming_content) == b"%PDF-1.4\n" and "plans.pdf" in download["Content-Disposition"]
     bad = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"file": SimpleUploadedFile("m.eml", b"junk")})
     assert bad["HX-Retarget"] == "#activity-form" and 'id="eml-file-error"' in bad.content.decode()
 
