@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -51,8 +51,6 @@ def _author(request: HttpRequest) -> Author:
 def _record(record_id: int) -> Record:
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
     if record is None:
-        from django.http import Http404
-
         raise Http404(_("No such record"))
     return record
 
@@ -199,8 +197,6 @@ def _activity(activity_id: int, *, archived: bool = False) -> Record:
     found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=archived,
                                                                   object_type__is_activity=True).first()
     if found is None:
-        from django.http import Http404
-
         raise Http404(_("No such activity"))
     return found
 
@@ -362,10 +358,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Download a file that came with an activity."""
-    from django.http import FileResponse, Http404
-
     found = services.Attachment.objects.filter(pk=attachment_id, activity__archived=False).first()
     if found is None:
         raise Http404(_("No such file"))
