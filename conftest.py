@@ -10,6 +10,15 @@ os.environ.setdefault("SCHEDA_DATA_DIR", tempfile.mkdtemp(prefix="scheda-test-")
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Italian leaves Italian active in the thread; the next test starts in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def author():
     from scheda.records.services import Author, Source
