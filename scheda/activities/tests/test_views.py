@@ -171,3 +171,7 @@ def test_the_tab_speaks_italian(browser, contact):
     page = browser.get(f"/contacts/{contact.pk}/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
     for words in ("Cerca attività", "Filtra attività", "Espandi tutto", "Comprimi tutto", "Tutti gli utenti", "Contact creato"):
         assert words in page, words
+
+
+def test_home_links_to_recent_records(browser, contact):
+    assert f'href="/contacts/{contact.pk}/">Ada Lovelace</a>' in browser.get("/").content.decode()
