@@ -312,15 +312,18 @@ def _find_records(query: str, exclude: set[int]) -> list[Record]:
 @login_required
 @require_POST
 def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
-    """Log an e-mail from an uploaded .eml file, on this record and the contacts it names."""
+    """Log an e-mail from an uploaded .eml file (or a pasted message), on this record and the
+    contacts it names."""
     record = _record(record_id)
     upload = request.FILES.get("file")
+    pasted = request.POST.get("raw", "").strip()
     try:
-        if upload is None:
-            raise PropertyValueError(str(_("Choose an .eml file")), "INVALID_EML")
-        if upload.size and upload.size > services.MAX_EML_BYTES:
+        if upload is None and not pasted:
+            raise PropertyValueError(str(_("Choose an .eml file or paste the message")), "INVALID_EML")
+        if upload is not None and upload.size and upload.size > services.MAX_EML_BYTES:
             raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
-        services.log_email_message(upload.read(), _author(request), on=[record])
+        raw = upload.read() if upload is not None else pasted.encode()
+        services.log_email_message(raw, _author(request), on=[record])
     except PropertyValueError as error:
         return _upload_error(request, record, error.message)
     except SchedaError as error:

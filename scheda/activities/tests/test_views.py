@@ -114,6 +114,8 @@ def test_eml_upload_and_a_bad_one(browser, contact):
     link = re.search(r'href="(/attachments/\d+/)">plans.pdf</a>', page).group(1)
     download = browser.get(link)
     assert b"".join(download.streaming_content) == b"%PDF-1.4\n" and "plans.pdf" in download["Content-Disposition"]
+    pasted = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"raw": EML.decode().replace("Engine plans", "Pasted plans")})
+    assert "Pasted plans" in pasted.content.decode()
     bad = htmx(browser, "post", f"/record/{contact.pk}/emails/upload/", {"file": SimpleUploadedFile("m.eml", b"junk")})
     assert bad["HX-Retarget"] == "#activity-form" and 'id="eml-file-error"' in bad.content.decode()
 
