@@ -95,5 +95,6 @@ after = views.tab_context(request, busy)["page"].after
 measure("second page (keyset)", {"after": after or ""})
 measure("search 'budget'", {"q": "budget"})
 measure("search 'preventivo' (rarer)", {"q": "preventivo"})
+measure("search with no match (reads every entry)", {"q": "zebra"})
 measure("tab Tasks", {"type": "tasks"})
 sys.stdout.flush()

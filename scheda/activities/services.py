@@ -17,7 +17,7 @@ from typing import Any
 import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scheda.accounts.models import User
@@ -197,9 +197,19 @@ def deleted_activities(record: Record) -> list[Record]:
     """The activities of a record's timeline that were deleted and can still be restored, newest
     deletion first ("Restore activity")."""
     limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
-    ids = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False).values("activity_id")
-    return list(Record.objects.filter(id__in=ids, archived=True, merged_into=None, archived_at__gte=limit)
-                .select_related("object_type").order_by("-archived_at", "-id"))
+    # From the (few) deleted activities to this record's entries, not from its (many) entries;
+    # the literal TRUE lets SQLite's planner pick the (object type, archived) index, as a bound
+    # parameter does not (docs/DECISIONS.md 6).
+    types = ", ".join(str(int(pk)) for pk in ObjectType.objects.filter(is_activity=True).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM records_record r WHERE r.object_type_id IN ({types}) AND r.archived = TRUE"
+            " AND r.archived_at >= %s AND EXISTS (SELECT 1 FROM activities_timelineentry e"
+            " WHERE e.record_id = %s AND e.activity_id = r.id) ORDER BY r.archived_at DESC, r.id DESC LIMIT 50",
+            [connection.ops.adapt_datetimefield_value(limit), record.pk])
+        ids = [row[0] for row in cursor.fetchall()]
+    found = {r.pk: r for r in Record.objects.filter(id__in=ids).select_related("object_type")}
+    return [found[i] for i in ids if found[i].merged_into_id is None]  # merged ones come back by unmerging
 
 
 # --- comments and mentions ---------------------------------------------------------------------

@@ -1,0 +1,49 @@
+"""The timeline's queries use their indexes (SQLite's plans; PostgreSQL's depend on table sizes,
+so bench/timeline.py measures them there). A plan that scans records or sorts the whole
+timeline would be fine on a test database and slow at a million records."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheda.activities import services, timeline
+from scheda.records import services as records
+from scheda.records.services import Author, Source
+
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's plans")]
+
+
+def plans(run) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    found = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            if "timelineentry" in query["sql"]:
+                cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+                found.append(" | ".join(row[3] for row in cursor.fetchall()))
+    return found
+
+
+@pytest.fixture
+def contact():
+    author = Author(Source.API)
+    contact = records.create_record("contacts", {"email": "plan@example.com"}, author)
+    for i in range(3):
+        services.log_activity("notes", {"hs_note_body": f"n{i}"}, author, on=[contact])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return contact
+
+
+@pytest.mark.parametrize("filters", [timeline.Filters(), timeline.Filters(query="word"), timeline.Filters(kinds={"tasks"})])
+def test_pages_walk_the_record_index_in_order(contact, filters):
+    for plan in plans(lambda: timeline.timeline(contact, filters)):
+        assert "USING INDEX timeline_record_at (record_id=?" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+
+def test_restore_list_starts_from_deleted_activities(contact):
+    (plan,) = plans(lambda: services.deleted_activities(contact))
+    assert "(object_type_id=? AND archived=?)" in plan and "timeline_one_entry_per_activity" in plan, plan
