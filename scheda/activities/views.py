@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import linebreaksbr
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -94,8 +96,12 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
             continue
         kind, values = item.kind, item.activity.properties
         item.title = values.get(TITLE[kind]) if TITLE[kind] else ""  # type: ignore[attr-defined]
-        body = values.get(BODY[kind]) or (values.get("hs_email_text") if kind == "emails" else "") or ""
-        item.body = body  # type: ignore[attr-defined]
+        body = values.get(BODY[kind]) or ""
+        if body:
+            item.body = mark_safe(body)  # type: ignore[attr-defined]  # rich text, sanitised when written
+        else:  # an e-mail with only its plain text, which is not HTML: escaped here
+            body = (values.get("hs_email_text") or "") if kind == "emails" else ""
+            item.body = linebreaksbr(body, autoescape=True)  # type: ignore[attr-defined]
         item.pieces = timeline.highlight(services._plain(body), words) if words else None  # type: ignore[attr-defined]
         item.title_pieces = timeline.highlight(str(item.title or ""), words)  # type: ignore[attr-defined]
         item.label = KIND_LABELS[kind]  # type: ignore[attr-defined]

@@ -177,3 +177,9 @@ def test_the_tab_speaks_italian(browser, contact):
 
 def test_home_links_to_recent_records(browser, contact):
     assert f'href="/contacts/{contact.pk}/">Ada Lovelace</a>' in browser.get("/").content.decode()
+
+
+def test_an_emails_plain_text_is_escaped_not_run(browser, contact, rep):
+    services.log_activity("emails", {"hs_email_subject": "hi", "hs_email_text": "<script>alert(1)</script>\nline two"}, rep, on=[contact])
+    page = browser.get(f"/contacts/{contact.pk}/").content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>line two" in page
