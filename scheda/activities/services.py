@@ -322,3 +322,19 @@ def attachments_of(record: Record) -> list[Attachment]:
     """Files that came with the activities on a record's timeline (RS-3)."""
     ids = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False).values("activity_id")
     return list(Attachment.objects.filter(activity_id__in=ids).order_by("-created_at", "-id"))
+
+
+def drop_attachments(activity_ids: Sequence[int]) -> None:
+    """Attachments of activities deleted for good go with them, their files once the delete commits."""
+    doomed = list(Attachment.objects.filter(activity_id__in=list(activity_ids)))
+    Attachment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
+    names = [a.file.name for a in doomed]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)

@@ -468,6 +468,9 @@ def delete_records_permanently(ids: Sequence[int], author: Author) -> int:
     PropertyChange.objects.filter(record_id__in=ids).delete()
     Follow.objects.filter(record_id__in=ids).delete()
     Record.objects.filter(merged_into_id__in=ids).update(merged_into=None)
+    from scheda.activities.services import drop_attachments
+
+    drop_attachments(ids)
     deleted, _ = Record.objects.filter(id__in=ids).delete()
     storage.drop_text(ids)
     return deleted

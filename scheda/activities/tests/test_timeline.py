@@ -1,5 +1,6 @@
 """The timeline service and the activity services, on the database."""
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -335,3 +336,12 @@ def test_query_count_of_a_page_does_not_grow_with_the_timeline(rep, contact, own
         logged = services.log_activity("tasks", {"hs_task_subject": f"call {i}", "hs_timestamp": at(i - 20)}, rep, on=[contact])
         services.add_comment(logged, owner, "ok")
     assert count() == small
+
+
+def test_a_permanent_delete_takes_the_attachment_files(rep, contact, django_capture_on_commit_callbacks):
+    logged = services.log_email_message(EML, rep)
+    (attachment,) = services.attachments_of(contact)
+    path = attachment.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        records.delete_records_permanently([logged.pk], rep)
+    assert Attachment.objects.count() == 0 and not os.path.exists(path)
