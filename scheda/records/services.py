@@ -111,6 +111,10 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
     for error in pipelines.apply_pipeline_rules(schema.object_type, current, new, ctx):
         error.context.update(where)
         errors.append(error)
+    # A task's completion date is the system's: set when it is completed, cleared when reopened.
+    status = new.get("hs_task_status", current.get("hs_task_status"))
+    if "hs_task_completion_date" in schema.properties and "hs_task_status" in new and status != current.get("hs_task_status"):
+        new["hs_task_completion_date"] = format_datetime(timezone.now()) if status == "COMPLETED" else None
     return new
 
 

@@ -32,8 +32,6 @@ def contact():
     contact = records.create_record("contacts", {"email": "plan@example.com"}, author)
     for i in range(3):
         services.log_activity("notes", {"hs_note_body": f"n{i}"}, author, on=[contact])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     return contact
 
 

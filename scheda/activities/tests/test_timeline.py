@@ -345,3 +345,11 @@ def test_a_permanent_delete_takes_the_attachment_files(rep, contact, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         records.delete_records_permanently([logged.pk], rep)
     assert Attachment.objects.count() == 0 and not os.path.exists(path)
+
+
+def test_completing_a_task_sets_its_completion_date_and_reopening_clears_it(rep, contact):
+    task = services.log_activity("tasks", {"hs_task_subject": "Call back"}, rep, on=[contact])
+    assert "hs_task_completion_date" not in task.properties
+    done = services.complete_task(task, rep)
+    assert done.properties["hs_task_status"] == "COMPLETED" and done.properties["hs_task_completion_date"]
+    assert "hs_task_completion_date" not in services.complete_task(done, rep, done=False).properties
