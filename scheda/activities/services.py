@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import re
 from collections.abc import Sequence
 from datetime import timedelta
@@ -244,7 +245,7 @@ def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
     """A user's latest notifications, each with `record`: a record whose timeline shows the activity."""
     found = list(Notification.objects.filter(user=user).select_related("actor", "activity__object_type", "comment")
                  .order_by("-created_at", "-id")[:limit])
-    places = dict(TimelineEntry.objects.filter(activity_id__in=[n.activity_id for n in found])
+    places = dict(TimelineEntry.objects.filter(activity_id__in=[n.activity_id for n in found], record__archived=False)
                   .values_list("activity_id", "record_id"))
     targets = {r.pk: r for r in Record.objects.filter(id__in=set(places.values())).select_related("object_type")}
     for notification in found:
@@ -285,8 +286,9 @@ def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = ()) 
         body_text = message.get_body(preferencelist=("plain",))
         html = body_html.get_content() if body_html is not None else ""
         text = body_text.get_content() if body_text is not None else ""
-        files = [(part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b"")
-                 for part in message.iter_attachments()]
+        # Only a file's own name: a "../x" or "/etc/x" from the message must not pick the folder.
+        files = [(os.path.basename(str(part.get_filename() or "")).strip() or "attachment", part.get_content_type(),
+                  part.get_payload(decode=True) or b"") for part in message.iter_attachments()]
         sent = parsedate_to_datetime(message["date"]) if message["date"] else timezone.now()
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise ValidationFailed(f"This is not an e-mail message this can read: {exc}",

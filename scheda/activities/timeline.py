@@ -233,7 +233,10 @@ def _parse_cursor(after: str) -> tuple[datetime, int]:
     try:
         text = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
         at, entry_id = text.split("|")
-        return datetime.fromisoformat(at), int(entry_id)
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time has its zone")
+        return moment, int(entry_id)
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("Not a timeline cursor", [FieldError("Not a timeline cursor", "INVALID_CURSOR", "after")]) from None
 

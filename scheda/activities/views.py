@@ -4,6 +4,7 @@ to the field."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -102,7 +103,7 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
         else:  # an e-mail with only its plain text, which is not HTML: escaped here
             body = (values.get("hs_email_text") or "") if kind == "emails" else ""
             item.body = linebreaksbr(body, autoescape=True)  # type: ignore[attr-defined]
-        item.pieces = timeline.highlight(services._plain(body), words) if words else None  # type: ignore[attr-defined]
+        item.pieces = timeline.highlight(html.unescape(services._plain(body)), words) if words else None  # type: ignore[attr-defined]
         item.title_pieces = timeline.highlight(str(item.title or ""), words)  # type: ignore[attr-defined]
         item.label = KIND_LABELS[kind]  # type: ignore[attr-defined]
         item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
@@ -199,21 +200,30 @@ def _item_key(record: Record, activity: Record) -> str:
     return f"e{entry}"
 
 
-def _activity(activity_id: int, *, archived: bool = False) -> Record:
+def _activity(activity_id: int, record: Record, *, archived: bool = False) -> Record:
+    """The activity, if it is on `record`'s timeline: a page acts only on what it shows."""
     found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=archived,
                                                                   object_type__is_activity=True).first()
-    if found is None:
+    if found is None or not timeline.TimelineEntry.objects.filter(record_id=record.pk, activity_id=found.pk).exists():
         raise Http404(_("No such activity"))
     return found
+
+
+def _record_of(request: HttpRequest) -> Record:
+    """The record page an activity action comes from (its `record` parameter)."""
+    value = request.GET.get("record") or request.POST.get("record") or ""
+    if not value.isdigit():
+        raise Http404(_("No such record"))
+    return _record(int(value))
 
 
 @login_required
 @require_POST
 def activity_action(request: HttpRequest, activity_id: int, action: str) -> HttpResponse:
     """Pin, unpin, delete, restore, complete or reopen an activity; answers the refreshed tab."""
-    record = _record(int(request.POST.get("record", 0) or 0))
+    record = _record_of(request)
     author = _author(request)
-    activity = _activity(activity_id, archived=action == "restore")
+    activity = _activity(activity_id, record, archived=action == "restore")
     try:
         if action == "pin":
             record = services.pin(record, activity, author)
@@ -249,8 +259,8 @@ def _item_response(request: HttpRequest, record: Record, activity: Record, **ext
 @login_required
 def comments(request: HttpRequest, activity_id: int) -> HttpResponse:
     """GET an activity's comments; POST "Add comment"."""
-    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
-    activity = _activity(activity_id)
+    record = _record_of(request)
+    activity = _activity(activity_id, record)
     if request.method == "POST":
         try:
             services.add_comment(activity, request.user, request.POST.get("body", ""))  # type: ignore[arg-type]
@@ -262,15 +272,15 @@ def comments(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Expand an activity to edit it in place: GET the form, POST the change."""
-    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
-    activity = _activity(activity_id)
+    record = _record_of(request)
+    activity = _activity(activity_id, record)
     kind = activity.object_type.name
     values, errors = dict(activity.properties), {}
     if request.method == "POST":
         values = _submitted(kind, request.POST)
         try:
             records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, _author(request))
-            response = _item_response(request, record, _activity(activity_id))
+            response = _item_response(request, record, _activity(activity_id, record))
             response["HX-Retarget"], response["HX-Reswap"] = f"#item-{_item_key(record, activity)}", "outerHTML"
             return response
         except SchedaError as error:
@@ -282,8 +292,8 @@ def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 def activity_associations(request: HttpRequest, activity_id: int) -> HttpResponse:
     """"[x] associations": GET the editor (with `q`, records to add); POST add= / remove= ids."""
-    record = _record(int(request.GET.get("record") or request.POST.get("record") or 0))
-    activity = _activity(activity_id)
+    record = _record_of(request)
+    activity = _activity(activity_id, record)
     error = ""
     if request.method == "POST":
         try:

@@ -353,3 +353,10 @@ def test_completing_a_task_sets_its_completion_date_and_reopening_clears_it(rep,
     done = services.complete_task(task, rep)
     assert done.properties["hs_task_status"] == "COMPLETED" and done.properties["hs_task_completion_date"]
     assert "hs_task_completion_date" not in services.complete_task(done, rep, done=False).properties
+
+
+def test_an_attachment_name_cannot_pick_the_folder(rep, contact):
+    raw = EML.replace(b'filename="plans.pdf"', b'filename="../../etc/plans.pdf"')
+    services.log_email_message(raw, rep)
+    (attachment,) = services.attachments_of(contact)
+    assert attachment.name == "plans.pdf" and ".." not in attachment.file.name

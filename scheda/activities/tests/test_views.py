@@ -183,3 +183,25 @@ def test_an_emails_plain_text_is_escaped_not_run(browser, contact, rep):
     services.log_activity("emails", {"hs_email_subject": "hi", "hs_email_text": "<script>alert(1)</script>\nline two"}, rep, on=[contact])
     page = browser.get(f"/contacts/{contact.pk}/").content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>line two" in page
+
+
+def test_actions_only_touch_activities_on_the_posting_records_timeline(browser, contact, rep):
+    other = records.create_record("contacts", {"email": "eve@example.com"}, rep)
+    theirs = services.log_activity("notes", {"hs_note_body": "not yours"}, rep, on=[other])
+    for path in ("delete/", "complete/", "comments/", "edit/", "associations/"):
+        assert htmx(browser, "post", f"/activities/{theirs.pk}/{path}", {"record": contact.pk, "body": "x"}).status_code == 404
+    assert htmx(browser, "post", f"/activities/{theirs.pk}/delete/", {"record": "x"}).status_code == 404
+    assert records.get_record("notes", theirs.pk).pk == theirs.pk and Comment.objects.count() == 0
+
+
+def test_a_cursor_without_a_zone_is_refused(browser, contact):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"2026-01-01T10:00:00|5").decode().rstrip("=")
+    assert 'role="alert"' in htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"after": cursor}).content.decode()
+
+
+def test_search_highlights_text_with_ampersands_once(browser, contact, rep):
+    services.log_activity("notes", {"hs_note_body": "<p>R&amp;D budget</p>"}, rep, on=[contact])
+    page = htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"q": "budget"}).content.decode()
+    assert "R&amp;D <mark>budget</mark>" in page
