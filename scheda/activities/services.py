@@ -127,13 +127,7 @@ def log_activity(kind: str, properties: dict[str, Any], author: Author, *, on: S
     if automatic:
         for record in on:
             targets += automatic_targets(record)
-    targets = list(dict.fromkeys(targets))
-    record_types = dict(Record.objects.filter(id__in=targets, archived=False).values_list("id", "object_type_id"))
-    missing = [t for t in targets if t not in record_types]
-    if missing:
-        raise NotFound(f"Record {missing[0]} does not exist", [FieldError(f"No record {missing[0]}", "RECORD_NOT_FOUND", "associations")])
-    kinds = {t.pk: t for t in ObjectType.objects.filter(id__in=set(record_types.values()))}
-    pairs = [(target, associations.default_type(object_type, kinds[record_types[target]]).pk) for target in targets]
+    pairs = _default_associations(object_type, targets, "associations")
     (activity_id,) = records.create_records(object_type, [records.RecordInput(values, pairs)], author)
     return Record.objects.select_related("object_type").get(pk=activity_id)
 
@@ -143,15 +137,21 @@ def edit_associations(activity: Record, author: Author, *, add: Sequence[int] = 
     """Associate an activity with more records and stop associating it with others: it shows
     on, and leaves, their timelines. Unknown or deleted records are refused, all or nothing."""
     _require_activity(activity)
-    found = {r.pk: r for r in Record.objects.filter(id__in=set(add), archived=False).select_related("object_type")}
-    missing = [i for i in add if i not in found]
-    if missing:
-        raise NotFound(f"Record {missing[0]} does not exist", [FieldError(f"No record {missing[0]}", "RECORD_NOT_FOUND", "add")])
-    activity_type = activity.object_type
-    pairs = [associations.Pair(activity.pk, target.pk, associations.default_type(activity_type, target.object_type).pk)
-             for target in found.values() if not target.object_type.is_activity]
-    associations.associate_many(pairs, user_id=author.user_id)
+    pairs = _default_associations(activity.object_type, add, "add")
+    associations.associate_many([associations.Pair(activity.pk, target, type_id) for target, type_id in pairs],
+                                user_id=author.user_id)
     associations.dissociate([(activity.pk, other) for other in remove], user_id=author.user_id)
+
+
+def _default_associations(activity_type: ObjectType, targets: Sequence[int], field: str) -> list[tuple[int, int]]:
+    """(record, association type) for an activity to go on each of these active records, under
+    the unlabeled type of its pair of objects; NotFound naming `field` if one does not exist."""
+    targets = list(dict.fromkeys(targets))
+    found = {r.pk: r.object_type for r in Record.objects.filter(id__in=targets, archived=False).select_related("object_type")}
+    missing = [t for t in targets if t not in found]
+    if missing:
+        raise NotFound(f"Record {missing[0]} does not exist", [FieldError(f"No record {missing[0]}", "RECORD_NOT_FOUND", field)])
+    return [(t, associations.default_type(activity_type, found[t]).pk) for t in targets if not found[t].is_activity]
 
 
 def associated_records(activity: Record) -> list[Record]:

@@ -109,16 +109,17 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
         item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
 
 
-def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None,
-                errors: dict[str, str] | None = None) -> dict[str, Any]:
+def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None
+                ) -> dict[str, Any]:
     filters = filters or Filters()
+    tabbed = filters.kinds & set(ACTIVITY_KINDS)
     users = {u.pk: u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")}
     page = timeline.timeline(record, filters, after=after)
     _present(record, [i for i in [page.pinned, *page.upcoming, *page.items] if i], filters.words, users)
     return {
         "record": record, "page": page, "filters": filters, "users": list(users.values()), "teams": Team.objects.all(),
-        "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS, "errors": errors or {},
-        "selected_type": next(iter(filters.kinds & set(ACTIVITY_KINDS)), "") if len(filters.kinds & set(ACTIVITY_KINDS)) == 1 else "",
+        "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS,
+        "selected_type": next(iter(tabbed)) if len(tabbed) == 1 else "",
         "deleted": services.deleted_activities(record) if after is None else [],
         "filter_query": _filter_query(request), "activity_base": ACTIVITY_BASE,
     }
@@ -195,11 +196,6 @@ def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpRespon
     return response
 
 
-def _item_key(record: Record, activity: Record) -> str:
-    entry = timeline.TimelineEntry.objects.filter(record_id=record.pk, activity_id=activity.pk).values_list("pk", flat=True).first()
-    return f"e{entry}"
-
-
 def _activity(activity_id: int, record: Record, *, archived: bool = False) -> Record:
     """The activity, if it is on `record`'s timeline: a page acts only on what it shows."""
     found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=archived,
@@ -242,18 +238,22 @@ def activity_action(request: HttpRequest, activity_id: int, action: str) -> Http
     return _render(request, record, "tab")
 
 
-def _item_response(request: HttpRequest, record: Record, activity: Record, **extra: Any) -> HttpResponse:
-    entry = timeline.TimelineEntry.objects.select_related("activity").filter(record_id=record.pk, activity_id=activity.pk).first()
-    if entry is None:
+def _item_response(request: HttpRequest, record: Record, activity: Record, *, retarget: bool = False,
+                   **extra: Any) -> HttpResponse:
+    """One activity of the timeline re-rendered; `retarget` swaps it for the whole item, from a
+    form inside it."""
+    item = timeline.item_of(record, activity)
+    if item is None:
         return _render(request, record, "tab")
-    item = timeline._item(entry, pinned=timeline._pinned_id(record) == activity.pk)
-    timeline._count(record, [item])
     users = {u.pk: u for u in User.objects.filter(pk=item.user_id)} if item.user_id else {}
     _present(record, [item], [], users)
     context = {"record": record, "item": item, "activity_base": ACTIVITY_BASE, **extra}
     if extra.get("show_comments") or extra.get("comment_error"):
         context["comments"] = services.comments_of(activity)
-    return render(request, "activities/tab.html#item", context)
+    response = render(request, "activities/tab.html#item", context)
+    if retarget:
+        response["HX-Retarget"], response["HX-Reswap"] = f"#item-{item.key}", "outerHTML"
+    return response
 
 
 @login_required
@@ -280,9 +280,7 @@ def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
         values = _submitted(kind, request.POST)
         try:
             records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, _author(request))
-            response = _item_response(request, record, _activity(activity_id, record))
-            response["HX-Retarget"], response["HX-Reswap"] = f"#item-{_item_key(record, activity)}", "outerHTML"
-            return response
+            return _item_response(request, record, _activity(activity_id, record), retarget=True)
         except SchedaError as error:
             errors = _field_errors(error)
     return render(request, "activities/tab.html#edit", {

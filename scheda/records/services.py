@@ -520,10 +520,6 @@ def is_following(record: Record, user) -> bool:
 # --- merge and unmerge ------------------------------------------------------------------------
 
 
-def _display_name(schema: Schema, record: Record) -> str:
-    return str(record.properties.get(schema.object_type.primary_display_property) or record.pk)
-
-
 def _association_rows(record_id: int) -> list[tuple[int, int]]:
     return list(Association.objects.filter(from_record_id=record_id).values_list("to_record_id", "type_id"))
 
@@ -571,7 +567,7 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
             rows.append((to_id, primary.pk, types[type_id].inverse_id or type_id))
     associations._insert(rows)
     timeline.associated([(primary.pk, to_id) for to_id, _ in added], events=False)
-    timeline.event(primary.pk, "merge", author.user_id, merged=merged.pk, name=_display_name(schema, merged))
+    timeline.event(primary.pk, "merge", author.user_id, merged=merged.pk, name=display_name(merged))
     if written:
         update_records(schema.object_type, [(primary.pk, written)], merge_author, schema=schema)
     merge.snapshot = {
@@ -613,7 +609,7 @@ def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
     gone = {to_id for to_id, _ in snapshot["added"]} - set(
         Association.objects.filter(from_record_id=primary.pk).values_list("to_record_id", flat=True))
     timeline.dissociated([(primary.pk, to_id) for to_id in gone], events=False)
-    timeline.event(primary.pk, "unmerge", author.user_id, merged=merged.pk, name=_display_name(schema, merged))
+    timeline.event(primary.pk, "unmerge", author.user_id, merged=merged.pk, name=display_name(merged))
     errors: list[FieldError] = []
     _check_unique(schema, [(merged.pk, merged.properties)], errors)
     _fail(errors)

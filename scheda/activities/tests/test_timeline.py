@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from scheda.accounts.models import Team, User
 from scheda.activities import services, timeline
-from scheda.activities.models import Attachment, Notification
+from scheda.activities.models import Attachment, Notification, TimelineEntry
 from scheda.activities.timeline import Filters
 from scheda.errors import NotFound, ValidationFailed
 from scheda.objects.types import format_datetime
@@ -32,6 +32,14 @@ def rep(owner):
 @pytest.fixture
 def contact(rep):
     return records.create_record("contacts", {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}, rep)
+
+
+def timelines_of(activity_ids):
+    """The records whose timelines show each activity."""
+    found = {}
+    for record_id, activity_id in TimelineEntry.objects.filter(activity_id__in=activity_ids).values_list("record_id", "activity_id"):
+        found.setdefault(activity_id, []).append(record_id)
+    return found
 
 
 def keys(page):
@@ -187,11 +195,11 @@ def test_automatic_associations_follow_the_settings(rep, contact):
     won_deal = records.create_record("deals", {"dealname": "Won", "pipeline": "default", "dealstage": "closedwon"},
                                      rep, [(contact.pk, 3)])
     logged = note(rep, contact, "auto")
-    on = set(timeline.entries_by_activity([logged.pk])[logged.pk])
+    on = set(timelines_of([logged.pk])[logged.pk])
     assert on == {contact.pk, company.pk, open_deal.pk}
     services.set_auto_association(contact.object_type, primary_company=False, open_deals=False)
     again = note(rep, contact, "not auto")
-    assert timeline.entries_by_activity([again.pk])[again.pk] == [contact.pk]
+    assert timelines_of([again.pk])[again.pk] == [contact.pk]
     assert won_deal.pk not in on
 
 
@@ -305,7 +313,7 @@ def test_a_logged_eml_becomes_an_email_on_the_named_contacts(rep, contact):
     values = logged.properties
     assert values["hs_email_subject"] == "Engine plans" and values["hs_email_direction"] == "INCOMING_EMAIL"
     assert "<script>" not in values["hs_email_html"] and "<b>attached</b>" in values["hs_email_html"]
-    assert set(timeline.entries_by_activity([logged.pk])[logged.pk]) == {contact.pk, bob.pk}
+    assert set(timelines_of([logged.pk])[logged.pk]) == {contact.pk, bob.pk}
     (attachment,) = services.attachments_of(contact)
     assert attachment.name == "plans.pdf" and attachment.file.read() == b"%PDF-1.4\n"
     assert services.attachments_of(bob)[0].pk == attachment.pk
