@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "scheda.associations",
     "scheda.pipelines",
     "scheda.activities",
+    "scheda.layouts",
     "scheda.api",
     "scheda.web",
     "scheda.demo",
@@ -118,3 +119,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # Records stay in the recycle bin this many days before they can no longer be restored.
 SCHEDA_RECYCLE_BIN_DAYS = 90
+
+# The largest file a record's Attachments card takes.
+SCHEDA_MAX_ATTACHMENT_BYTES = int(os.environ.get("SCHEDA_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))

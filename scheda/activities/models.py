@@ -69,15 +69,22 @@ class Notification(models.Model):
 
 
 class Attachment(models.Model):
-    """A file kept with an activity (an e-mail's attachment, a note's file). It shows in the
-    attachments of every record the activity is associated with."""
+    """A file kept with an activity (an e-mail's attachment), shown on every record the activity
+    is associated with; or a file uploaded to one record's Attachments card (`record`)."""
 
-    activity = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey("records.Record", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     file = models.FileField(upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField()
     created_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(activity__isnull=False, record__isnull=True) | Q(activity__isnull=True, record__isnull=False),
+                                              name="attachment_activity_or_record")]
 
 
 class AutoAssociation(models.Model):

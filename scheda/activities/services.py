@@ -19,6 +19,7 @@ import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from scheda.accounts.models import User
@@ -321,14 +322,67 @@ def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = ()) 
 
 
 def attachments_of(record: Record) -> list[Attachment]:
-    """Files that came with the activities on a record's timeline (RS-3)."""
+    """Files uploaded to a record and files that came with the activities on its timeline (RS-3)."""
     ids = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False).values("activity_id")
-    return list(Attachment.objects.filter(activity_id__in=ids).order_by("-created_at", "-id"))
+    return list(Attachment.objects.filter(Q(activity_id__in=ids) | Q(record_id=record.pk)).order_by("-created_at", "-id"))
 
 
-def drop_attachments(activity_ids: Sequence[int]) -> None:
-    """Attachments of activities deleted for good go with them, their files once the delete commits."""
-    doomed = list(Attachment.objects.filter(activity_id__in=list(activity_ids)))
+# Files a record's Attachments card takes: documents, images, archives and messages, by the
+# name's extension; the content type is ours, never the browser's, so a download cannot turn
+# into a page of script. Formats with a fixed signature must start with it.
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv", "md": "text/markdown", "rtf": "application/rtf",
+    "doc": "application/msword", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation", "png": "image/png", "jpg": "image/jpeg",
+    "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "zip": "application/zip", "eml": "message/rfc822",
+}
+SIGNATURES = {"pdf": [b"%PDF-"], "png": [b"\x89PNG"], "jpg": [b"\xff\xd8\xff"], "jpeg": [b"\xff\xd8\xff"],
+              "gif": [b"GIF87a", b"GIF89a"], "zip": [b"PK"], "docx": [b"PK"], "xlsx": [b"PK"], "pptx": [b"PK"],
+              "odt": [b"PK"], "ods": [b"PK"], "odp": [b"PK"], "webp": [b"RIFF"]}
+
+
+def attach_file(record: Record, name: str, content: bytes, author: records.Author) -> Attachment:
+    """Upload a file to a record's Attachments card: a name with an allowed extension, at most
+    settings.SCHEDA_MAX_ATTACHMENT_BYTES, content that matches the extension where it can tell."""
+    name = os.path.basename(name.replace("\\", "/")).strip()[:255]
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        allowed = ", ".join(sorted(ATTACHMENT_TYPES))
+        raise ValidationFailed(f"Files of this type cannot be attached (allowed: {allowed})",
+                               [FieldError("File type not allowed", "INVALID_FILE_TYPE", "file")])
+    if len(content) > settings.SCHEDA_MAX_ATTACHMENT_BYTES:
+        limit = settings.SCHEDA_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        raise ValidationFailed(f"The file is larger than {limit} MB", [FieldError("File too large", "FILE_TOO_LARGE", "file")])
+    if not content:
+        raise ValidationFailed("The file is empty", [FieldError("Empty file", "EMPTY_FILE", "file")])
+    if extension in SIGNATURES and not any(content.startswith(sign) for sign in SIGNATURES[extension]):
+        raise ValidationFailed(f"The file is not a .{extension} file",
+                               [FieldError("Content does not match the file type", "INVALID_FILE_TYPE", "file")])
+    return Attachment.objects.create(record=record, file=ContentFile(content, name=name), name=name,
+                                     content_type=ATTACHMENT_TYPES[extension], size=len(content),
+                                     created_at=timezone.now(), uploaded_by=author.user)
+
+
+@transaction.atomic
+def delete_attachment(attachment: Attachment) -> None:
+    """Remove a file uploaded to a record; a logged e-mail's files go only with the e-mail."""
+    if attachment.record_id is None:
+        raise ValidationFailed("This file came with an activity: delete the activity to remove it",
+                               [FieldError("File of an activity", "ATTACHMENT_OF_ACTIVITY", "attachment")])
+    name = attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: _delete_files([name]))
+
+
+def drop_attachments(record_ids: Sequence[int]) -> None:
+    """Attachments of records and activities deleted for good go with them, their files once the
+    delete commits."""
+    ids = list(record_ids)
+    doomed = list(Attachment.objects.filter(Q(activity_id__in=ids) | Q(record_id__in=ids)))
     Attachment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
     names = [a.file.name for a in doomed]
     if names:

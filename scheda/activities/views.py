@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
@@ -173,6 +174,14 @@ def _submitted(kind: str, data) -> dict[str, Any]:
     return {name: data.get(name, "") for name in FORM_FIELDS[kind] if name in data}
 
 
+def form_context(record: Record, kind: str, values: dict[str, Any] | None = None,
+                 errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """A quick action's form, empty or as posted with its errors."""
+    errors = errors or {}
+    return {"record": record, "kind": kind, "prefix": "new", "kind_label": KIND_LABELS[kind],
+            "fields": _form_fields(kind, values or {}, errors), "form_error": errors.get("", "")}
+
+
 @login_required
 def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpResponse:
     """A quick action ("Note", "Email", "Call", "Task", "Meeting"): GET the form, POST to log."""
@@ -188,9 +197,7 @@ def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpRespon
             return _render(request, record, "tab")
         except SchedaError as error:
             errors = _field_errors(error)
-    response = render(request, "activities/tab.html#form", {
-        "record": record, "kind": kind, "prefix": "new", "kind_label": KIND_LABELS[kind], "fields": _form_fields(kind, values, errors),
-        "form_error": errors.get("", "")})
+    response = render(request, "activities/tab.html#form", form_context(record, kind, values, errors))
     if errors:
         response["HX-Retarget"], response["HX-Reswap"] = "#activity-form", "innerHTML"
     return response
@@ -376,8 +383,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
-    """Download a file that came with an activity."""
-    found = services.Attachment.objects.filter(pk=attachment_id, activity__archived=False).first()
+    """Download a file of a record or of an activity."""
+    found = services.Attachment.objects.filter(
+        Q(activity__archived=False) | Q(activity=None, record__archived=False), pk=attachment_id).first()
     if found is None:
         raise Http404(_("No such file"))
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,

@@ -120,6 +120,7 @@ PROPERTY_GROUPS: dict[str, list[tuple[str, str, int]]] = {
         ("sales_properties", "Sales properties", 2),
         ("emailinformation", "Email information", 3),
         ("socialmediainformation", "Social media information", 4),
+        ("analyticsinformation", "Web analytics history", 5),
     ],
     "companies": [
         ("companyinformation", "Company information", 0),
@@ -511,6 +512,35 @@ PROPERTIES: dict[str, list[dict]] = {
             "field_type": "booleancheckbox",
             "group": "emailinformation",
             "read_only": True,
+        },
+        # Website activity (LS-4): written by whatever tracks the website, through the API.
+        {
+            "name": "hs_analytics_num_visits",
+            "label": "Number of Sessions",
+            "type": "number",
+            "field_type": "number",
+            "group": "analyticsinformation",
+        },
+        {
+            "name": "hs_analytics_num_page_views",
+            "label": "Number of Pageviews",
+            "type": "number",
+            "field_type": "number",
+            "group": "analyticsinformation",
+        },
+        {
+            "name": "hs_analytics_first_visit_timestamp",
+            "label": "Time of First Session",
+            "type": "datetime",
+            "field_type": "date",
+            "group": "analyticsinformation",
+        },
+        {
+            "name": "hs_analytics_last_visit_timestamp",
+            "label": "Time of Last Session",
+            "type": "datetime",
+            "field_type": "date",
+            "group": "analyticsinformation",
         },
         {
             "name": "notes_last_contacted",

@@ -1,42 +1,367 @@
-"""The record page: the record's properties on the left, its timeline in the middle, its
-associated records on the right (HubSpot's three columns)."""
+"""The record page (HubSpot's three columns): the left sidebar with the header, quick actions and
+property sections edited in place; the middle column's Overview and Activities tabs; the right
+sidebar's association cards, attachments and account overview. Laid out per object, team and
+user by scheda.layouts. Views parse, call a service, render."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from scheda.activities.services import attachments_of
-from scheda.activities.views import tab_context
+from scheda.activities import services as activities
+from scheda.activities.models import Attachment, TimelineEntry
+from scheda.activities.views import KIND_LABELS, form_context, tab_context
+from scheda.associations import services as associations
 from scheda.associations.models import Association
+from scheda.errors import SchedaError
+from scheda.layouts import services as layouts
+from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
-from scheda.records.models import Record
-from scheda.records.services import display_name
+from scheda.records import services
+from scheda.records.display import Presenter, submitted
+from scheda.records.models import PropertyChange, Record
+from scheda.records.search import search_ids
+from scheda.records.services import Author, Source, display_name
 
-# The properties the left sidebar shows first, per object (LS-1's key facts).
-KEY_PROPERTIES = {
-    "contacts": ["email", "phone", "jobtitle", "lifecyclestage", "hubspot_owner_id"],
-    "companies": ["domain", "phone", "industry", "city", "hubspot_owner_id"],
-    "deals": ["amount", "dealstage", "closedate", "pipeline", "hubspot_owner_id"],
-    "tickets": ["hs_pipeline_stage", "hs_ticket_priority", "hubspot_owner_id"],
-}
+COMMUNICATIONS = ("emails", "calls", "meetings")
+PREVIEWS = 5  # associated records shown per card; "View all" lists the rest
+
+
+def page_record(object_name: str, record_id: int) -> Record:
+    """The active record `record_id` if it is of the object in the URL (by name or type id)."""
+    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
+    if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
+        raise Http404(_("No such record"))
+    return record
+
+
+def _author(request: HttpRequest) -> Author:
+    return Author(Source.UI, user=request.user)
+
+
+def initials(name: str) -> str:
+    letters = [word[0] for word in name.replace("@", " ").split() if word[:1].isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
+# --- what the page shows --------------------------------------------------------------------
+
+
+def _rows(presenter: Presenter, record: Record, names: list[str]) -> list[dict[str, Any]]:
+    values = services.values_of(record)
+    props = presenter.schema.properties
+    return [{"name": n, "label": props[n].label, "value": presenter.show(n, values.get(n)),
+             "editable": not (props[n].read_only or props[n].calculated)} for n in names if n in props]
+
+
+def _record_source(record: Record) -> dict[str, Any]:
+    """Where the record came from: its first write's source and user (OBJ-4's history)."""
+    first = PropertyChange.objects.filter(record_id=record.pk).select_related("user").order_by("id").first()
+    if first is None:
+        return {}
+    return {"source": PropertyChange.Source(first.source).label if first.source in PropertyChange.Source.values else first.source,
+            "detail": first.source_id, "user": first.user, "created": record.created_at}
+
+
+def _left(record: Record, layout: layouts.Layout, presenter: Presenter) -> list[dict[str, Any]]:
+    sections = []
+    for section in layout.left:
+        shown = {"key": section["key"], "label": section["label"], "collapsed": section["key"] in layout.collapsed}
+        if section["key"] == "record_source":
+            shown["source"] = _record_source(record)
+        else:
+            shown["rows"] = _rows(presenter, record, section.get("properties", []))
+        sections.append(shown)
+    return sections
+
+
+def _last_activity(record: Record, kinds: tuple[str, ...] | None = None):
+    """When the latest activity (of `kinds`) on the record's timeline happened, if one has."""
+    entries = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False,
+                                           occurred_at__lte=timezone.now())
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    return entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+
+
+def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any]) -> list[dict[str, Any]]:
+    """The right sidebar's cards of associated records: per object type its count and first
+    records (with their labels and preview properties). Queries per object type, not per record."""
+    types = {t.name: t for t in layouts.associable_types(record.object_type)}
+    wanted = [c for c in layout.right if c["key"] in types]
+    counts = dict(Association.objects.filter(from_record_id=record.pk, type__label=None, to_record__archived=False)
+                  .values_list("type__to_object_type_id").annotate(n=Count("id")))
+    pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS)[0]
+             if counts.get(types[c["key"]].pk) else [] for c in wanted}
+    ids = [other_id for page in pages.values() for other_id, _types in page]
+    others = Record.objects.select_related("object_type").in_bulk(ids)
+    cards = []
+    for card in wanted:
+        other_type = types[card["key"]]
+        presenter = Presenter(load_schema(other_type), users)
+        previews = []
+        for other_id, kinds in pages[card["key"]]:
+            other = others.get(other_id)
+            if other is None:
+                continue
+            previews.append({"record": other, "name": display_name(other), "labels": [t.label for t in kinds if t.label],
+                             "rows": [r for r in _rows(presenter, other, card.get("properties", [])) if r["value"]]})
+        cards.append({"key": card["key"], "object_type": other_type, "count": counts.get(other_type.pk, 0),
+                      "previews": previews, "collapsed": card["key"] in layout.collapsed})
+    return cards
+
+
+def account_overview(record: Record, contacts_count: int) -> dict[str, Any]:
+    """RS-5: the company's target account flag, contacts and their buying roles, last engagement
+    and last contact."""
+    contacts = ObjectType.objects.get(name="contacts")
+    contact_ids = Association.objects.filter(from_record_id=record.pk, type__label=None,
+                                             type__to_object_type=contacts).values("to_record_id")
+    roles: Counter[str] = Counter()
+    role_prop = load_schema(contacts).properties.get("hs_buying_role")
+    labels = {o["value"]: o["label"] for o in role_prop.options} if role_prop else {}
+    for value in Record.objects.filter(id__in=contact_ids, archived=False).values_list("properties__hs_buying_role", flat=True):
+        for role in str(value or "").split(";"):
+            if role:
+                roles[labels.get(role, role)] += 1
+    return {"target": bool(record.properties.get("hs_is_target_account")), "contacts": contacts_count,
+            "roles": sorted(roles.items(), key=lambda item: (-item[1], item[0])),
+            "last_engagement": _last_activity(record), "last_contacted": _last_activity(record, COMMUNICATIONS)}
+
+
+def overview_context(record: Record, layout: layouts.Layout, presenter: Presenter,
+                     cards: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Overview tab (MC-10): data highlights, recent communications, associations by label."""
+    values = services.values_of(record)
+    highlights = []
+    for name in layout.overview.get("highlights", []):
+        if name == "last_activity_date":
+            moment = _last_activity(record)
+            highlights.append({"label": _("Last activity date"), "value": presenter.show("createdate", moment.isoformat()) if moment else ""})
+        elif name in presenter.schema.properties:
+            highlights.append({"label": presenter.schema.properties[name].label, "value": presenter.show(name, values.get(name))})
+    recent = list(TimelineEntry.objects.filter(record_id=record.pk, kind__in=COMMUNICATIONS, activity__archived=False,
+                                               occurred_at__lte=timezone.now())
+                  .select_related("activity", "user").order_by("-occurred_at", "-id")[:5])
+    communications = []
+    for entry in recent:
+        props = entry.activity.properties if entry.activity else {}
+        title = props.get("hs_email_subject") or props.get("hs_call_title") or props.get("hs_meeting_title") or ""
+        communications.append({"kind": KIND_LABELS.get(entry.kind, entry.kind), "title": title, "at": entry.occurred_at,
+                               "user": entry.user})
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for card in cards:
+        for preview in card["previews"]:
+            for label in preview["labels"] or [str(card["object_type"].plural_label)]:
+                by_label.setdefault(label, []).append(preview)
+    return {"overview_cards": layout.overview.get("cards", list(layouts.OVERVIEW_CARDS)), "highlights": highlights,
+            "communications": communications, "associated_by_label": by_label}
+
+
+def page_context(request: HttpRequest, record: Record, *, log: str = "") -> dict[str, Any]:
+    layout = layouts.layout_for(request.user, record.object_type)
+    schema = load_schema(record.object_type)
+    presenter = Presenter(schema)
+    cards = association_cards(record, layout, presenter.users)
+    name = display_name(record)
+    context: dict[str, Any] = {
+        "record": record, "name": name, "initials": initials(name), "layout": layout, "kind_labels": KIND_LABELS,
+        "facts": [r for r in _rows(presenter, record, layout.header) if r["value"]],
+        "sections": _left(record, layout, presenter), "right": _right(record, layout, cards),
+        "can_customise": request.user.has_perm("layouts.change_recordlayout"),  # type: ignore[union-attr]
+        "max_attachment_mb": _max_mb(),
+    }
+    context.update(tab_panel_context(request, record, layout.tab if not log else "activities", layout, presenter, cards, log=log))
+    return context
+
+
+def _right(record: Record, layout: layouts.Layout, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The right sidebar's cards in the user's order, each with what its partial shows."""
+    by_key = {c["key"]: c for c in cards}
+    right = []
+    for card in layout.right:
+        key, shown = card["key"], {"key": card["key"], "collapsed": card["key"] in layout.collapsed}
+        if key in by_key:
+            right.append({**shown, "kind": "association", "card": by_key[key]})
+        elif key == "attachments":
+            right.append({**shown, "kind": "attachments", "attachments": activities.attachments_of(record)})
+        elif key == "account_overview" and record.object_type.name == "companies":
+            contacts = by_key["contacts"]["count"] if "contacts" in by_key else 0
+            right.append({**shown, "kind": "account", "account": account_overview(record, contacts)})
+    return right
+
+
+def tab_panel_context(request: HttpRequest, record: Record, tab: str, layout: layouts.Layout, presenter: Presenter,
+                      cards: list[dict[str, Any]], *, log: str = "") -> dict[str, Any]:
+    if tab == "activities":
+        context = {"tab": tab, **tab_context(request, record)}
+        if log in KIND_LABELS:
+            context.update(form_context(record, log))
+        return context
+    return {"tab": "overview", **overview_context(record, layout, presenter, cards)}
+
+
+def _max_mb() -> int:
+    from django.conf import settings
+
+    return settings.SCHEDA_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+
+
+# --- views ----------------------------------------------------------------------------------
 
 
 @login_required
 def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpResponse:
-    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
-    if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
-        raise Http404(_("No such record"))
+    record = page_record(object_name, record_id)
+    return render(request, "records/record.html", page_context(request, record))
+
+
+@login_required
+def record_tab(request: HttpRequest, object_name: str, record_id: int, tab: str) -> HttpResponse:
+    """Open a middle-column tab (remembered for this user and object); `log` opens the
+    Activities tab with a quick action's form."""
+    record = page_record(object_name, record_id)
+    if tab not in layouts.TABS:
+        raise Http404(_("No such tab"))
+    layouts.remember(request.user, record.object_type, tab=tab)
+    layout = layouts.layout_for(request.user, record.object_type)
+    presenter = Presenter(load_schema(record.object_type))
+    cards = association_cards(record, layout, presenter.users) if tab == "overview" else []
+    context = {"record": record, **tab_panel_context(request, record, tab, layout, presenter, cards,
+                                                     log=request.GET.get("log", ""))}
+    return render(request, "records/record.html#tab-panel", context)
+
+
+@login_required
+def property_row(request: HttpRequest, object_name: str, record_id: int, name: str) -> HttpResponse:
+    """One property of a sidebar section, edited in place (LS-2): GET shows it (`edit` for its
+    input), POST saves it; a refused value comes back next to the field, as typed."""
+    record = page_record(object_name, record_id)
     schema = load_schema(record.object_type)
-    facts = [(schema.properties[name].label, record.properties.get(name)) for name in KEY_PROPERTIES.get(record.object_type.name, [])
-             if name in schema.properties and record.properties.get(name) not in (None, "")]
-    linked_ids = Association.objects.filter(from_record_id=record.pk, type__label=None).values("to_record_id")
-    linked = Record.objects.filter(id__in=linked_ids, archived=False, object_type__is_activity=False).select_related("object_type")
-    groups: dict[str, list[tuple[Record, str]]] = {}
-    for other in linked.order_by("object_type_id", "id")[:200]:
-        groups.setdefault(str(other.object_type.plural_label), []).append((other, display_name(other)))
-    context = {"name": display_name(record), "facts": facts, "associated": groups,
-               "attachments": attachments_of(record), **tab_context(request, record)}
-    return render(request, "records/record.html", context)
+    if name not in schema.properties:
+        raise Http404(_("No such property"))
+    presenter = Presenter(schema)
+    prop = schema.properties[name]
+    editable = not (prop.read_only or prop.calculated)
+    if request.method == "POST" and editable:
+        value = submitted(schema, [name], request.POST).get(name, "")
+        try:
+            record = services.update_record(record, {name: value if value != "" else None}, _author(request))
+        except SchedaError as error:
+            message = next((e.message for e in error.errors if e.name == name), error.message)
+            message = message.removeprefix(f'Property "{name}": ')  # the field it is next to says which
+            return render(request, "records/record.html#property-editor", {
+                "record": record, "field": presenter.field(name, value, message)})
+    elif request.GET.get("edit") and editable:
+        return render(request, "records/record.html#property-editor", {
+            "record": record, "field": presenter.field(name, services.values_of(record).get(name))})
+    (row,) = _rows(presenter, record, [name])
+    return render(request, "records/record.html#property-row", {"record": record, "row": row})
+
+
+def _card_response(request: HttpRequest, record: Record, key: str, **extra: Any) -> HttpResponse:
+    layout = layouts.layout_for(request.user, record.object_type)
+    presenter = Presenter(load_schema(record.object_type))
+    cards = [c for c in association_cards(record, layout, presenter.users) if c["key"] == key]
+    if not cards:
+        raise Http404(_("No such card"))
+    return render(request, "records/record.html#association-card", {"record": record, "card": cards[0], **extra})
+
+
+@login_required
+def association_card(request: HttpRequest, object_name: str, record_id: int, to_object: str) -> HttpResponse:
+    """A right-sidebar card of associated records. GET with `add` opens "Add" (search as you
+    type, `q`, and a label to pick); POST `to` (+ `label`) associates."""
+    record = page_record(object_name, record_id)
+    types = {t.name: t for t in layouts.associable_types(record.object_type)}
+    if to_object not in types:
+        raise Http404(_("No such card"))
+    other_type = types[to_object]
+    labels = [t for t in associations.types_between(record.object_type, other_type) if t.label]
+    extra: dict[str, Any] = {"labels": labels}
+    if request.method == "POST":
+        try:
+            other_id = int(request.POST.get("to", ""))
+        except ValueError:
+            return _card_response(request, record, to_object, adding=True, labels=labels,
+                                  add_error=_("Choose a record to associate"))
+        chosen = [int(i) for i in request.POST.getlist("label") if i.isdigit()]
+        default = associations.default_type(record.object_type, other_type)
+        pairs = [associations.Pair(record.pk, other_id, default.pk),
+                 *(associations.Pair(record.pk, other_id, t.pk) for t in labels if t.pk in chosen)]
+        try:
+            if not Record.objects.filter(pk=other_id, object_type=other_type, archived=False).exists():
+                raise SchedaError(_("No such %(object)s") % {"object": str(other_type.singular_label).lower()})
+            with transaction.atomic():
+                associations.associate_many(pairs, user_id=request.user.pk)
+        except SchedaError as error:
+            return _card_response(request, record, to_object, adding=True, labels=labels, add_error=error.message)
+        return _card_response(request, record, to_object)
+    if request.GET.get("add"):
+        query = request.GET.get("q", "").strip()
+        extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query))
+    return _card_response(request, record, to_object, **extra)
+
+
+def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict[str, Any]]:
+    """Records of `other_type` matching the search, for "Add"; the latest ones before any is typed."""
+    if query:
+        ids = search_ids(other_type, query, limit=8)
+        found = Record.objects.filter(id__in=ids, archived=False).select_related("object_type")
+    else:
+        found = Record.objects.filter(object_type=other_type, archived=False).select_related("object_type").order_by("-updated_at")[:8]
+    taken = set(Association.objects.filter(from_record_id=record.pk, to_record__in=[r.pk for r in found])
+                .values_list("to_record_id", flat=True))
+    return [{"record": r, "name": display_name(r), "associated": r.pk in taken} for r in found if r.pk != record.pk]
+
+
+@login_required
+@require_POST
+def remove_association(request: HttpRequest, object_name: str, record_id: int, to_object: str, other_id: int) -> HttpResponse:
+    """"Remove association": the two records are no longer associated, under any label."""
+    record = page_record(object_name, record_id)
+    associations.dissociate([(record.pk, other_id)], user_id=request.user.pk)
+    return _card_response(request, record, to_object)
+
+
+def _attachments_response(request: HttpRequest, record: Record, **extra: Any) -> HttpResponse:
+    return render(request, "records/record.html#attachments-card", {
+        "record": record, "attachments": activities.attachments_of(record), "max_attachment_mb": _max_mb(), **extra})
+
+
+@login_required
+def attachments(request: HttpRequest, object_name: str, record_id: int) -> HttpResponse:
+    """The Attachments card (RS-3): GET lists, POST uploads a file."""
+    record = page_record(object_name, record_id)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            return _attachments_response(request, record, upload_error=_("Choose a file to upload"))
+        limit = _max_mb() * 1024 * 1024
+        if upload.size and upload.size > limit:
+            return _attachments_response(request, record, upload_error=_("The file is larger than %(mb)s MB") % {"mb": _max_mb()})
+        try:
+            activities.attach_file(record, upload.name or "", upload.read(), _author(request))
+        except SchedaError as error:
+            return _attachments_response(request, record, upload_error=error.message)
+    return _attachments_response(request, record)
+
+
+@login_required
+@require_POST
+def delete_attachment(request: HttpRequest, object_name: str, record_id: int, attachment_id: int) -> HttpResponse:
+    record = page_record(object_name, record_id)
+    found = Attachment.objects.filter(pk=attachment_id, record_id=record.pk).first()
+    if found is None:
+        raise Http404(_("No such file"))
+    activities.delete_attachment(found)
+    return _attachments_response(request, record)
