@@ -35,9 +35,18 @@ def timeline(page):
     return page.locator("#timeline")
 
 
+def open_activities(page, record_id, object_name="contacts"):
+    """A record page with its Activities tab open (the page opens the tab last used)."""
+    page.goto(f"/{object_name}/{record_id}/")
+    tab = page.get_by_role("tab", name="Activities", exact=True)
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    expect(page.locator("#timeline")).to_be_attached()
+
+
 def test_quick_action_note_lands_at_once_and_tabs_filter(page, server, unique):
     contact = make_contact(server, unique)
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="Note", exact=True).click()
     processed(page.locator("form.activity-form"))
     page.get_by_label("Note body").fill(f"Discussed the {unique} proposal")
@@ -52,7 +61,7 @@ def test_quick_action_note_lands_at_once_and_tabs_filter(page, server, unique):
 
 def test_a_task_without_subject_gets_the_message_next_to_the_field(page, server, unique):
     contact = make_contact(server, unique)
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="Task", exact=True).click()
     processed(page.locator("form.activity-form"))
     page.get_by_role("button", name="Save", exact=True).click()
@@ -72,12 +81,12 @@ def test_filter_activity_menu_and_users(page, server, unique):
     contact = make_contact(server, unique)
     log(server, contact, "notes", {"hs_note_body": "a note", "hs_timestamp": "2026-01-01T10:00:00Z"})
     server.call("PATCH", f"/crm/v3/objects/contacts/{contact}", {"properties": {"lifecyclestage": "customer"}})
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="Filter activity").click()
-    page.get_by_label("Lifecycle stage").check()
+    page.get_by_role("checkbox", name="Lifecycle stage").check()
     expect(timeline(page).get_by_text(re.compile("Lifecycle Stage changed"))).to_be_visible()
     expect(timeline(page).get_by_text("a note")).to_have_count(0)
-    page.get_by_label("Lifecycle stage").uncheck()
+    page.get_by_role("checkbox", name="Lifecycle stage").uncheck()
     expect(timeline(page).get_by_text("a note")).to_be_visible()
     page.get_by_role("button", name="All users").click()
     page.get_by_label("Olga Owner").check()
@@ -89,7 +98,7 @@ def test_search_highlights_and_expand_collapse(page, server, unique):
     contact = make_contact(server, unique)
     log(server, contact, "notes", {"hs_note_body": "The budget is approved", "hs_timestamp": "2026-01-02T10:00:00Z"})
     log(server, contact, "calls", {"hs_call_body": "No news", "hs_timestamp": "2026-01-03T10:00:00Z"})
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_label("Search activities").fill("budget")
     expect(timeline(page).locator("mark")).to_have_text("budget")
     expect(timeline(page).get_by_text("No news")).to_have_count(0)
@@ -107,7 +116,7 @@ def test_search_highlights_and_expand_collapse(page, server, unique):
 def test_add_comment(page, server, unique):
     contact = make_contact(server, unique)
     log(server, contact, "notes", {"hs_note_body": "needs review", "hs_timestamp": "2026-01-01T10:00:00Z"})
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="Add comment").click()
     processed(page.locator("form.comment-form"))
     page.get_by_label("Comment", exact=True).fill("Looks good @owner@example.com")
@@ -120,19 +129,19 @@ def test_edit_associations_of_an_activity(page, server, unique):
     contact = make_contact(server, unique)
     other = make_contact(server, f"{unique}b", firstname="Bartholomew")
     log(server, contact, "notes", {"hs_note_body": "shared note", "hs_timestamp": "2026-01-01T10:00:00Z"})
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="1 association").click()
     search = page.get_by_label("Search records to associate")
     processed(search)
     search.fill("Bartholomew")
     page.get_by_role("button", name=f"Associate record {other}").click()
     expect(page.get_by_role("button", name=f"Remove association with record {other}")).to_be_visible()
-    page.goto(f"/contacts/{other}/")
+    open_activities(page, other)
     expect(timeline(page).get_by_text("shared note")).to_be_visible()
     page.get_by_role("button", name="2 associations").click()
     page.get_by_role("button", name=f"Remove association with record {other}").click()
     expect(page.get_by_role("button", name=f"Remove association with record {other}")).to_have_count(0)
-    page.goto(f"/contacts/{other}/")
+    open_activities(page, other)
     expect(timeline(page).get_by_text("shared note")).to_have_count(0)
 
 
@@ -140,7 +149,7 @@ def test_pin_delete_and_restore(page, server, unique):
     contact = make_contact(server, unique)
     log(server, contact, "notes", {"hs_note_body": "old news", "hs_timestamp": "2025-01-01T10:00:00Z"})
     log(server, contact, "notes", {"hs_note_body": "fresh news", "hs_timestamp": "2026-01-01T10:00:00Z"})
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.locator("article", has_text="old news").get_by_role("button", name="Pin").click()
     expect(page.locator("article").first).to_contain_text("old news")
     expect(page.get_by_role("button", name="Unpin")).to_be_visible()
@@ -158,7 +167,7 @@ def test_a_long_timeline_loads_more_as_the_user_scrolls(page, server, unique):
               for i in range(40)]
     status, _, body = server.call("POST", "/crm/v3/objects/notes/batch/create", {"inputs": inputs})
     assert status == 201, body
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     expect(page.locator("#timeline article")).to_have_count(25)
     page.locator("#timeline article").last.scroll_into_view_if_needed()
     page.mouse.wheel(0, 20_000)
@@ -170,7 +179,7 @@ def test_log_an_eml_file(page, server, unique, tmp_path):
     contact = make_contact(server, unique)
     eml = tmp_path / "message.eml"
     eml.write_bytes(f"From: {unique}@example.com\nTo: owner@example.com\nSubject: Contract {unique}\n\nSee you.\n".encode())
-    page.goto(f"/contacts/{contact}/")
+    open_activities(page, contact)
     page.get_by_role("button", name="Email", exact=True).click()
     processed(page.locator("form.upload-form"))
     page.get_by_label("Email file (.eml)").set_input_files(str(eml))

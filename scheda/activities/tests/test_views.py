@@ -29,7 +29,12 @@ def contact(rep):
 
 @pytest.fixture
 def browser(client, owner):
+    """Signed in as the owner, whose record pages open on the Activities tab."""
+    from scheda.layouts.services import remember
+    from scheda.objects.services import get_object_type
+
     client.force_login(owner)
+    remember(owner, get_object_type("contacts"), tab="activities")
     return client
 
 
