@@ -55,18 +55,15 @@ document.addEventListener("click", (event) => {
 });
 
 let dragged = null;
-document.addEventListener("mousedown", (event) => {
+document.addEventListener("dragstart", (event) => {
   const handle = event.target instanceof Element ? event.target.closest("[data-move]") : null;
   const section = handle && handle.closest(".sidebar-section");
-  if (section) section.draggable = true;
-});
-document.addEventListener("dragstart", (event) => {
-  const section = event.target instanceof Element ? event.target.closest(".sidebar-section[draggable='true']") : null;
   if (!section) return;
   dragged = section;
   section.classList.add("dragging");
   event.dataTransfer.effectAllowed = "move";
   event.dataTransfer.setData("text/plain", section.dataset.key);
+  event.dataTransfer.setDragImage(section, 10, 10);
 });
 document.addEventListener("dragover", (event) => {
   const over = event.target instanceof Element ? event.target.closest(".sidebar-section") : null;
@@ -80,7 +77,6 @@ document.addEventListener("dragend", () => {
   const section = dragged;
   dragged = null;
   section.classList.remove("dragging");
-  section.draggable = false;
   saveOrder(section.parentElement);
 });
 document.addEventListener("keydown", (event) => {

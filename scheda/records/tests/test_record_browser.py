@@ -1,0 +1,169 @@
+"""The record page in Debian's Chromium against `scheda serve`: inline editing, association
+cards, attachments, sections moved and collapsed, the remembered tab, a team layout and the
+phone width, each control found by its accessible name."""
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from scheda.activities.tests.test_browser import make_contact, processed
+
+
+def make(server, object_name, properties):
+    status, _, body = server.call("POST", f"/crm/v3/objects/{object_name}", {"properties": properties})
+    assert status == 201, body
+    return body["id"]
+
+
+def left_order(page):
+    return page.eval_on_selector_all(".left-sidebar .sections > .sidebar-section", "els => els.map(e => e.dataset.key)")
+
+
+def test_inline_edit_with_a_validation_error_then_saved(page, server, unique):
+    contact = make_contact(server, unique, jobtitle="Engineer")
+    page.goto(f"/contacts/{contact}/")
+    page.get_by_role("button", name="Edit Email").click()
+    email = page.get_by_label("Email", exact=True)
+    processed(page.locator("form.editing"))
+    email.fill("not an address")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("is not a valid e-mail address")
+    email.fill(f"new-{unique}@example.com")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#property-email")).to_contain_text(f"new-{unique}@example.com")
+    status, _, body = server.call("GET", f"/crm/v3/objects/contacts/{contact}?properties=email")
+    assert body["properties"]["email"] == f"new-{unique}@example.com"
+
+
+def test_add_and_label_an_association_then_remove_it(page, server, unique):
+    contact = make_contact(server, unique)
+    make(server, "companies", {"name": f"Engines {unique}", "domain": f"{unique}.example"})
+    page.goto(f"/contacts/{contact}/")
+    page.get_by_role("button", name="Add Companies").click()
+    search = page.get_by_role("searchbox", name="Search Companies")
+    processed(search)
+    search.fill(f"Engines {unique}")
+    expect(page.get_by_role("radio")).to_have_count(1)
+    page.get_by_role("radio", name=f"Engines {unique}").check()
+    page.get_by_role("checkbox", name="Primary").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    card = page.locator("#card-companies")
+    expect(card.get_by_role("link", name=f"Engines {unique}")).to_be_visible()
+    expect(card.locator(".badge")).to_have_text("Primary")
+    expect(card.get_by_role("button", name="Companies (1)")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name=f"Remove association with Engines {unique}").click()
+    expect(page.locator("#card-companies").get_by_role("button", name="Companies (0)")).to_be_visible()
+
+
+def test_upload_and_download_an_attachment(page, server, unique, tmp_path):
+    contact = make_contact(server, unique)
+    page.goto(f"/contacts/{contact}/")
+    bad = tmp_path / "tool.exe"
+    bad.write_bytes(b"MZ")
+    page.get_by_label("Upload file").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#attachment-file-error")).to_contain_text("cannot be attached")
+    good = tmp_path / f"notes-{unique}.txt"
+    good.write_text("meeting notes")
+    page.get_by_label("Upload file").set_input_files(str(good))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    link = page.get_by_role("link", name=f"notes-{unique}.txt")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"notes-{unique}.txt"
+    assert Path(download.value.path()).read_text() == "meeting notes"
+
+
+def test_moved_and_collapsed_sections_stay_so_after_a_reload(page, server, unique):
+    contact = make_contact(server, unique)
+    page.set_viewport_size({"width": 1280, "height": 1400})  # a drag starts and ends on screen
+    page.goto(f"/contacts/{contact}/")
+    before = left_order(page)
+    assert before[:2] == ["about", "subscriptions"]
+    page.get_by_role("button", name="Move Record source").drag_to(page.get_by_role("button", name="About this contact", exact=True))
+    page.wait_for_load_state("networkidle")
+    assert left_order(page)[0] == "record_source"
+    # The keyboard moves a section too: Website activity one place up.
+    page.get_by_role("button", name="Move Website activity").press("ArrowUp")
+    page.get_by_role("button", name="Communication subscriptions", exact=True).click()
+    expect(page.get_by_role("button", name="Communication subscriptions", exact=True)).to_have_attribute("aria-expanded", "false")
+    page.get_by_role("button", name="Deals (0)", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    page.reload()
+    after = left_order(page)
+    assert after[0] == "record_source" and after.index("website_activity") < after.index("subscriptions"), after
+    expect(page.get_by_role("button", name="Communication subscriptions", exact=True)).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#section-subscriptions-body")).to_be_hidden()
+    expect(page.locator("#section-deals-body")).to_be_hidden()
+    # Back as they were, for the other tests of this session's user.
+    page.get_by_role("button", name="Communication subscriptions", exact=True).click()
+    page.get_by_role("button", name="Deals (0)", exact=True).click()
+    page.evaluate("""([url, order]) => fetch(url, {method: 'POST', body: new URLSearchParams([['side', 'left'], ...order.map(k => ['order', k])]),
+                  headers: {'X-CSRFToken': JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']}})""",
+                  ["/layouts/contacts/mine/", before])
+    page.wait_for_load_state("networkidle")
+
+
+def test_the_tab_visited_last_opens_next_time(page, server, unique):
+    contact = make_contact(server, unique)
+    page.goto(f"/contacts/{contact}/")
+    page.get_by_role("tab", name="Activities", exact=True).click()
+    expect(page.get_by_role("tab", name="Activities", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("button", name="Filter activity")).to_be_visible()
+    page.goto(f"/contacts/{make_contact(server, unique + 'b')}/")
+    expect(page.get_by_role("tab", name="Activities", exact=True)).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Overview").click()
+    expect(page.get_by_role("heading", name="Data highlights")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "true")
+
+
+def test_a_team_layout_set_in_the_editor_shows_to_the_teams_members(page, chromium, server, unique):
+    team = f"Team {unique}"
+    server.scheda("shell", "-c", "from scheda.accounts.models import Team, User; "
+                  f"Team.objects.create(name={team!r}).members.add(User.objects.get(email='owner@example.com'))")
+    admin = f"admin-{unique}@example.com"
+    server.scheda("createuser", "--email", admin, "--password", "a-long-password-9", "--superuser")
+    context = chromium.new_context(locale="en-US", base_url=server.url)
+    context.set_default_timeout(10_000)
+    designer = context.new_page()
+    try:
+        designer.goto("/login/")
+        designer.get_by_label("Email").fill(admin)
+        designer.get_by_label("Password").fill("a-long-password-9")
+        designer.get_by_role("button", name="Log in").click()
+        designer.goto("/settings/layouts/contacts/")
+        designer.get_by_label("Layout for").select_option(label=f"Team: {team}")
+        designer.wait_for_url("**team=*")
+        designer.get_by_label("New section name").fill("Deal desk")
+        designer.get_by_label("New section properties").fill("hs_lead_status\nshoe_size")
+        designer.get_by_role("button", name="Save", exact=True).click()
+        expect(designer.get_by_text("No property shoe_size", exact=True)).to_be_visible()
+        designer.get_by_label("Properties", exact=True).last.fill("hs_lead_status")
+        designer.get_by_role("button", name="Save", exact=True).click()
+        expect(designer.get_by_role("status")).to_have_text("Layout saved.")
+        contact = make_contact(server, unique)
+        page.goto(f"/contacts/{contact}/")
+        expect(page.get_by_role("button", name="Deal desk", exact=True)).to_be_visible()
+        designer.get_by_role("button", name="Reset to default").click()
+        page.reload()
+        expect(page.get_by_role("button", name="Deal desk", exact=True)).to_have_count(0)
+    finally:
+        server.scheda("shell", "-c", f"from scheda.accounts.models import Team; Team.objects.filter(name={team!r}).delete()")
+        context.close()
+
+
+def test_phone_width_stacks_the_columns_and_stays_usable(chromium, page, server, unique):
+    contact = make_contact(server, unique)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/contacts/{contact}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    left, middle, right = (page.locator(s).bounding_box() for s in (".left-sidebar", "#middle", ".right-sidebar"))
+    assert left["y"] < middle["y"] < right["y"] and all(box["width"] <= 390 for box in (left, middle, right))
+    page.get_by_role("button", name="Note", exact=True).click()
+    page.get_by_label("Note body").fill(f"From the phone {unique}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#timeline").get_by_text(f"From the phone {unique}")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
