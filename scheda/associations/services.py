@@ -15,6 +15,7 @@ from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
+from scheda.objects.services import schema_changed
 
 # The most associations one record may have with records of one other object type.
 ASSOCIATION_LIMIT = 50_000
@@ -74,6 +75,7 @@ def default_type(from_type: ObjectType, to_type: ObjectType) -> AssociationType:
                                               category=category, name=f"{from_type.name}_to_{to_type.name}")
         made.inverse = made
         made.save(update_fields=["inverse"])
+        schema_changed()  # record pages list the object types a record can be associated with
         return made
     forward_id, backward_id = _next_type_ids(2)
     forward = AssociationType.objects.create(id=forward_id, from_object_type=from_type, to_object_type=to_type,
@@ -82,6 +84,7 @@ def default_type(from_type: ObjectType, to_type: ObjectType) -> AssociationType:
                                               category=category, name=f"{to_type.name}_to_{from_type.name}", inverse=forward)
     forward.inverse = backward
     forward.save(update_fields=["inverse"])
+    schema_changed()
     return forward
 
 
@@ -109,6 +112,7 @@ def create_label(from_type: ObjectType, to_type: ObjectType, label: str, inverse
                                               category=user, label=label, name=name)
         made.inverse = made
         made.save(update_fields=["inverse"])
+        schema_changed()  # record pages list the object types a record can be associated with
         return made
     forward_id, backward_id = _next_type_ids(2)
     forward = AssociationType.objects.create(id=forward_id, from_object_type=from_type, to_object_type=to_type,
@@ -118,6 +122,7 @@ def create_label(from_type: ObjectType, to_type: ObjectType, label: str, inverse
                                               name=f"{name}_inverse" if inverse_label else name, inverse=forward)
     forward.inverse = backward
     forward.save(update_fields=["inverse"])
+    schema_changed()
     return forward
 
 

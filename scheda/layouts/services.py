@@ -13,12 +13,14 @@ A layout's config:
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scheda.errors import FieldError, ValidationFailed
@@ -63,17 +65,31 @@ def _about_label(object_type: ObjectType) -> str:
 
 def associable_types(object_type: ObjectType) -> list[ObjectType]:
     """The (non-activity) object types records of this one can be associated with, in the
-    order of HubSpot's right sidebar: contacts, companies, deals, tickets, then custom objects."""
+    order of HubSpot's right sidebar: contacts, companies, deals, tickets, then custom objects.
+    Kept with the schema (creating an association type changes the schema token)."""
     from scheda.associations.models import AssociationType
 
-    ids = AssociationType.objects.filter(from_object_type=object_type, label=None).values("to_object_type_id")
-    found = list(ObjectType.objects.filter(id__in=ids, is_activity=False, archived=False)
-                 .exclude(name__in=["line_items", "quotes", "products"]))
-    return sorted(found, key=lambda t: (_CARD_ORDER.index(t.name) if t.name in _CARD_ORDER else len(_CARD_ORDER), t.pk))
+    memo = load_schema(object_type).memo
+    if "associable_types" not in memo:
+        ids = AssociationType.objects.filter(from_object_type=object_type, label=None).values("to_object_type_id")
+        found = list(ObjectType.objects.filter(id__in=ids, is_activity=False, archived=False)
+                     .exclude(name__in=["line_items", "quotes", "products"]))
+        memo["associable_types"] = sorted(
+            found, key=lambda t: (_CARD_ORDER.index(t.name) if t.name in _CARD_ORDER else len(_CARD_ORDER), t.pk))
+    return memo["associable_types"]
 
 
 def built_in(object_type: ObjectType) -> dict[str, Any]:
-    """The layout of an object no one has customised."""
+    """The layout of an object no one has customised (a copy: callers may change it). Kept with
+    the schema, per language, as its section names are translated."""
+    memo = load_schema(object_type).memo
+    key = f"built_in:{get_language()}"
+    if key not in memo:
+        memo[key] = _built_in(object_type)
+    return copy.deepcopy(memo[key])
+
+
+def _built_in(object_type: ObjectType) -> dict[str, Any]:
     schema = load_schema(object_type)
     name = object_type.name
     editable = [p for p in schema.properties.values() if not p.hidden and not p.calculated and not p.read_only]

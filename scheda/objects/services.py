@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -41,6 +42,9 @@ class Schema:
 
     object_type: ObjectType
     properties: dict[str, PropertyDefinition]
+    # What other modules derive from this version of the schema (a record page's built-in
+    # layout, the object types it associates with), dropped with it when the schema changes.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # Derived once per loaded schema: bulk writes ask for these per record.
     @cached_property
@@ -97,13 +101,39 @@ def fully_qualified_name(object_type: ObjectType) -> str:
 _schemas: dict[str, tuple[str, Schema]] = {}
 
 
+# Within one web request the token is read once (SchemaPerRequest): a page loads a dozen schemas,
+# and one consistent schema per request is what a page should render anyway.
+_request = threading.local()
+
+
 def schema_token() -> str:
-    return SchemaVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    token = getattr(_request, "token", None)
+    if token is not None:
+        return token
+    token = SchemaVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    if getattr(_request, "active", False):
+        _request.token = token
+    return token
 
 
 def schema_changed() -> None:
-    """Called by every writer of object types, groups or property definitions."""
+    """Called by every writer of object types, groups, property definitions and association types."""
     SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    _request.token = None
+
+
+class SchemaPerRequest:
+    """Middleware: each request checks the schema token once, at its first schema read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _request.active, _request.token = True, None
+        try:
+            return self.get_response(request)
+        finally:
+            _request.active, _request.token = False, None
 
 
 def load_schema(key: str | ObjectType) -> Schema:
@@ -412,7 +442,7 @@ def set_property_roles(object_type: ObjectType, required: list[str] | None = Non
                        searchable: list[str] | None = None) -> None:
     """Make exactly the named properties required (and/or searchable); None leaves that role as is."""
     names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
-    for field, listed, key in (("required", required, "requiredProperties"), ("searchable", searchable, "searchableProperties")):
+    for role, listed, key in (("required", required, "requiredProperties"), ("searchable", searchable, "searchableProperties")):
         if listed is None:
             continue
         unknown = [name for name in listed if name not in names]
@@ -420,9 +450,9 @@ def set_property_roles(object_type: ObjectType, required: list[str] | None = Non
             raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
                                    [FieldError(f"Unknown property {unknown[0]!r}", "UNKNOWN_PROPERTY", key)])
         for prop in PropertyDefinition.objects.filter(object_type=object_type, archived=False):
-            if getattr(prop, field) != (prop.name in listed):
-                setattr(prop, field, prop.name in listed)
-                prop.save(update_fields=[field, "updated_at"])
+            if getattr(prop, role) != (prop.name in listed):
+                setattr(prop, role, prop.name in listed)
+                prop.save(update_fields=[role, "updated_at"])
     schema_changed()
 
 
