@@ -1,7 +1,21 @@
 from django.urls import path
 
-from scheda.records import views
+from scheda.records import actions, views
+
+RECORD = "<str:object_name>/<int:record_id>/"
 
 urlpatterns = [
     path("<str:object_name>/<int:record_id>/", views.record_page, name="record"),
+    # The record page's "Actions" menu (scheda.records.actions).
+    path(f"{RECORD}follow/", actions.follow, {"action": "follow"}, name="record_follow"),
+    path(f"{RECORD}unfollow/", actions.follow, {"action": "unfollow"}, name="record_unfollow"),
+    path(f"{RECORD}properties/", actions.properties, name="record_properties"),
+    path(f"{RECORD}history/", actions.history, name="record_history"),
+    path(f"{RECORD}clone/", actions.clone, name="record_clone"),
+    path(f"{RECORD}merge/", actions.merge, name="record_merge"),
+    path(f"{RECORD}merges/", actions.undo_merge, name="record_undo_merge"),
+    path(f"{RECORD}delete/", actions.delete, name="record_delete"),
+    path(f"{RECORD}restore-activity/", actions.restore_activity, name="record_restore_activity"),
+    path(f"{RECORD}export/", actions.export, name="record_export"),
+    path(f"{RECORD}access/", actions.access, name="record_access"),
 ]

@@ -12,6 +12,7 @@ from scheda.activities.services import attachments_of
 from scheda.activities.views import tab_context
 from scheda.associations.models import Association
 from scheda.objects.services import load_schema
+from scheda.records.actions import menu_context
 from scheda.records.models import Record
 from scheda.records.services import display_name
 
@@ -38,5 +39,5 @@ def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpR
     for other in linked.order_by("object_type_id", "id")[:200]:
         groups.setdefault(str(other.object_type.plural_label), []).append((other, display_name(other)))
     context = {"name": display_name(record), "facts": facts, "associated": groups,
-               "attachments": attachments_of(record), **tab_context(request, record)}
+               "attachments": attachments_of(record), **tab_context(request, record), **menu_context(request, record)}
     return render(request, "records/record.html", context)

@@ -1,0 +1,45 @@
+// The record page's "Actions" menu (scheda/records/actions.py): an item that opens a dialog
+// closes the menu; "View all properties" filters its rows as one types; a property picker
+// shows its choice at once.
+document.addEventListener("click", (event) => {
+  const item = event.target instanceof Element ? event.target.closest("#record-actions-menu [data-action-dialog]") : null;
+  if (!item) return;
+  const menu = document.getElementById("record-actions-menu");
+  menu.hidden = true;
+  document.querySelector('[aria-controls="record-actions-menu"]')?.setAttribute("aria-expanded", "false");
+});
+
+function filterProperties(form) {
+  const query = form.querySelector('input[name="q"]').value.trim().toLowerCase();
+  const hideBlank = form.querySelector('input[name="hide_blank"]').checked;
+  let shown = 0;
+  document.querySelectorAll(".property-group").forEach((group) => {
+    let inGroup = 0;
+    group.querySelectorAll(".property-row").forEach((row) => {
+      const visible = (!query || row.dataset.label.includes(query)) && !(hideBlank && row.dataset.blank === "true");
+      row.hidden = !visible;
+      if (visible) inGroup += 1;
+    });
+    group.hidden = inGroup === 0;
+    shown += inGroup;
+  });
+  document.querySelector("[data-no-match]").hidden = shown > 0;
+}
+
+document.addEventListener("input", (event) => {
+  const form = event.target instanceof Element ? event.target.closest("form[data-property-filters]") : null;
+  if (form) filterProperties(form);
+});
+document.addEventListener("change", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const form = target?.closest("form[data-property-filters]");
+  if (form) filterProperties(form);
+  if (target?.matches("select[data-autosubmit]")) target.form.requestSubmit();
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[data-property-filters]")) { event.preventDefault(); filterProperties(event.target); }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-property-filters]");
+  if (form) filterProperties(form);
+});
