@@ -310,3 +310,27 @@ def test_record_access_shows_owner_history_and_who_can_access(browser, contact, 
     assert "Sam Seller" in only_team and "Olga Owner" not in only_team and "<section" not in only_team
     none = text(htmx(browser, "get", url(contact, "access/") + "?level=view", target="record-access-people"))
     assert "No users match these filters" in none
+
+
+# --- query counts ------------------------------------------------------------------------------------
+
+
+def test_pages_take_a_fixed_number_of_queries(browser, contact, rep, owner, django_assert_num_queries):
+    records.update_record(contact, {"hubspot_owner_id": str(owner.pk), "jobtitle": "Analyst"}, rep)
+    for number in range(5):
+        User.objects.create_user(f"user{number}@example.com", "a-long-password-2")
+        team = Team.objects.create(name=f"Team {number}")
+        team.members.add(owner)
+    for _ in range(5):
+        records.update_record(contact, {"jobtitle": f"Analyst {_}"}, rep)
+    browser.get(url(contact, "properties/"))  # the schema loaded once for this process
+    # Session and user (2), record, schema token, owners, groups, the topbar's notifications:
+    # whatever the number of values.
+    with django_assert_num_queries(7):
+        assert browser.get(url(contact, "properties/")).status_code == 200
+    # ... record, schema token, changes, users, groups, notifications.
+    with django_assert_num_queries(8):
+        assert browser.get(url(contact, "history/")).status_code == 200
+    # ... record, schema token, owner changes, owners, users with their teams (2), teams.
+    with django_assert_num_queries(9):
+        assert htmx(browser, "get", url(contact, "access/")).status_code == 200

@@ -43,3 +43,22 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-property-filters]");
   if (form) filterProperties(form);
 });
+
+// A dialog that opens takes the focus (its first field, else its heading); Escape closes it.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id !== "record-action-dialog") return;
+  const dialog = event.detail.target.querySelector(".action-dialog");
+  if (!dialog) return;
+  const first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+  const heading = dialog.querySelector("h2");
+  if (first) first.focus();
+  else if (heading) { heading.tabIndex = -1; heading.focus(); }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const holder = document.getElementById("record-action-dialog");
+  if (holder && holder.contains(document.activeElement)) {
+    holder.replaceChildren();
+    document.querySelector('[aria-controls="record-actions-menu"]')?.focus();
+  }
+});
