@@ -60,9 +60,10 @@ def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _record(object_name: str, record_id: int) -> Record:
-    """The active record at /<object_name>/<id>/; 404 for another object type or a deleted one."""
-    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
+def _record(object_name: str, record_id: int, *, archived: bool = False) -> Record:
+    """The active (or, with `archived`, deleted) record at /<object_name>/<id>/; 404 for
+    another object type or the other state."""
+    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))
     return record
@@ -295,6 +296,23 @@ def delete(request: Request, object_name: str, record_id: int) -> HttpResponse:
             return _go(request, f"/{record.object_type.name}/")
     return _dialog(request, "records/actions/delete.html", record, {
         "days": settings.SCHEDA_RECYCLE_BIN_DAYS, "error": error})
+
+
+@login_required
+def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
+    """Restore a deleted record from the recycle bin: GET the confirmation, POST to restore and
+    open it. The recycle bin (the object's index) links here."""
+    record = _record(object_name, record_id, archived=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.restore_record(record, _author(request))
+        except SchedaError as failure:
+            error = failure.message
+        else:
+            messages.success(request, _("%(name)s was restored") % {"name": services.display_name(record)})
+            return _go(request, record_url(record))
+    return _dialog(request, "records/actions/restore.html", record, {"error": error})
 
 
 @login_required

@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{RECORD}merge/", actions.merge, name="record_merge"),
     path(f"{RECORD}merges/", actions.undo_merge, name="record_undo_merge"),
     path(f"{RECORD}delete/", actions.delete, name="record_delete"),
+    path(f"{RECORD}restore/", actions.restore, name="record_restore"),
     path(f"{RECORD}restore-activity/", actions.restore_activity, name="record_restore_activity"),
     path(f"{RECORD}export/", actions.export, name="record_export"),
     path(f"{RECORD}access/", actions.access, name="record_access"),

@@ -334,3 +334,27 @@ def test_pages_take_a_fixed_number_of_queries(browser, contact, rep, owner, djan
     # ... record, schema token, owner changes, owners, users with their teams (2), teams.
     with django_assert_num_queries(9):
         assert htmx(browser, "get", url(contact, "access/")).status_code == 200
+
+
+def test_restore_brings_a_deleted_record_back(browser, contact, rep):
+    assert browser.get(url(contact, "restore/")).status_code == 404  # not deleted
+    records.archive_record(contact, rep)
+    page = text(browser.get(url(contact, "restore/")))
+    assert "Restore contact" in page and 'href="/contacts/"' in page
+    answer = browser.post(url(contact, "restore/"))
+    assert answer["Location"] == url(contact)
+    assert "Ada Lovelace was restored" in text(browser.get(url(contact)))
+    assert browser.get(f"/companies/{contact.pk}/restore/").status_code == 404
+
+
+def test_restore_refusals_show_in_the_dialog(browser, contact, other, rep):
+    records.archive_record(contact, rep)
+    records.create_record("contacts", {"email": "ada@example.com"}, rep)  # its e-mail, taken meanwhile
+    answer = htmx(browser, "post", url(contact, "restore/"))
+    assert "already exists" in text(answer) and 'role="alert"' in text(answer)
+    records.merge_records(other, records.create_record("contacts", {"email": "b@example.com"}, rep), rep)
+    merged = Record.objects.get(merged_into=other)
+    answer = htmx(browser, "post", url(merged, "restore/"))
+    assert "undo the merge instead" in text(answer)
+    contact.refresh_from_db()
+    assert contact.archived
