@@ -2,6 +2,10 @@
 // closes the menu; "View all properties" filters its rows as one types; a property picker
 // shows its choice at once.
 document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.id === "record-action-dialog") {
+    event.target.replaceChildren();  // a click on the backdrop, outside the dialog
+    return;
+  }
   const item = event.target instanceof Element ? event.target.closest("#record-actions-menu [data-action-dialog]") : null;
   if (!item) return;
   const menu = document.getElementById("record-actions-menu");
