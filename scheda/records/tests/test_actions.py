@@ -124,6 +124,18 @@ def test_clone_opens_the_copy(browser, contact):
     assert browser.get(url(contact, "clone/")).status_code == 405
 
 
+def test_a_refused_clone_says_why_on_the_record_page(browser, contact, monkeypatch):
+    from scheda.errors import FieldError, ValidationFailed
+
+    def refuse(record, author):
+        raise ValidationFailed('"code" is required', [FieldError('"code" is required', "REQUIRED_PROPERTY", "code")])
+
+    monkeypatch.setattr(records, "clone_record", refuse)
+    answer = browser.post(url(contact, "clone/"))
+    assert answer["Location"] == url(contact) and Record.objects.count() == 1
+    assert "&quot;code&quot; is required" in text(browser.get(url(contact)))
+
+
 # --- view all properties, property history --------------------------------------------------------
 
 
