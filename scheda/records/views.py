@@ -27,6 +27,7 @@ from scheda.layouts import services as layouts
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
 from scheda.records import services
+from scheda.records.actions import menu_context
 from scheda.records.display import Presenter, submitted
 from scheda.records.models import PropertyChange, Record
 from scheda.records.search import search_ids
@@ -178,7 +179,7 @@ def page_context(request: HttpRequest, record: Record, *, log: str = "") -> dict
         "facts": [r for r in _rows(presenter, record, layout.header) if r["value"]],
         "sections": _left(record, layout, presenter), "right": _right(record, layout, cards),
         "can_customise": request.user.has_perm("layouts.change_recordlayout"),  # type: ignore[union-attr]
-        "max_attachment_mb": _max_mb(),
+        "max_attachment_mb": _max_mb(), **menu_context(request, record),
     }
     context.update(tab_panel_context(request, record, layout.tab if not log else "activities", layout, presenter, cards, log=log))
     return context
