@@ -51,5 +51,8 @@ bench: install-dev
 	$(VENV)/bin/python bench/api.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/timeline.py --size $(BENCH_SIZE)
 
+screenshots: install-dev
+	$(VENV)/bin/python docs/screenshots/take.py
+
 clean:
 	rm -rf $(VENV) .tools var
