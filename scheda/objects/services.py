@@ -385,14 +385,19 @@ def create_object_type(
 
 
 OBJECT_TYPE_FIELDS = {"singular_label", "plural_label", "primary_display_property", "secondary_display_properties",
-                      "description", "archived"}
+                      "description", "archived", "create_form_properties"}
 
 
 @transaction.atomic
 def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectType:
+    form = data.get("create_form_properties")
+    if form is not None and not (isinstance(form, list) and all(isinstance(name, str) for name in form)):
+        raise ValidationFailed("The create form's properties are a list of property names",
+                               [FieldError("Not a list of property names", "INVALID_INPUT", "create_form_properties")])
     names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
     shown = [data.get("primary_display_property", object_type.primary_display_property),
-             *data.get("secondary_display_properties", object_type.secondary_display_properties)]
+             *data.get("secondary_display_properties", object_type.secondary_display_properties),
+             *(data.get("create_form_properties") or [])]
     unknown = [name for name in shown if name and name not in names]
     if unknown:
         raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
