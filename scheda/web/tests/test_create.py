@@ -153,7 +153,7 @@ def test_the_duplicate_warning_links_the_record_that_has_the_value(browser, rep)
     assert "A company with this company domain name already exists" in html and f"/companies/{company.pk}/" in html
     # The input asks as the user types.
     dialog = htmx(browser, "get", "/contacts/create/").content.decode()
-    assert 'hx-get="/contacts/create/duplicate/"' in dialog and "keyup changed delay:400ms" in dialog
+    assert 'hx-get="/contacts/create/duplicate/"' in dialog and "input changed delay:400ms" in dialog
 
 
 def test_a_duplicate_on_submit_is_refused_next_to_the_field_with_a_link(browser, rep):
