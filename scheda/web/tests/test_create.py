@@ -224,3 +224,22 @@ def test_a_custom_object_gets_its_own_dialog(browser):
     car = Record.objects.get(object_type=cars)
     assert response["HX-Redirect"] == f"/cars/{car.pk}/"
     assert car.properties == {"model": "T", "year": 1908, "fuel": "petrol;electric"}
+
+
+def test_an_admin_edits_the_create_form_on_the_object_type_page(client):
+    from scheda.accounts.models import User
+
+    admin = User.objects.create_superuser("admin@example.com", "a-long-password-9")
+    client.force_login(admin)
+    contacts = ObjectType.objects.get(name="contacts")
+    page = client.get(f"/admin/objects/objecttype/{contacts.pk}/change/").content.decode()
+    assert 'name="create_form_properties"' in page
+    # Post the page back as a browser would, with the form properties changed.
+    data = {name: value for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+    data.update(singular_label="Contact", plural_label="Contacts", primary_display_property="firstname",
+                secondary_display_properties='["lastname", "email"]', description="",
+                create_form_properties='["email", "lastname"]')
+    response = client.post(f"/admin/objects/objecttype/{contacts.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contacts.refresh_from_db()
+    assert contacts.create_form_properties == ["email", "lastname"]

@@ -53,3 +53,16 @@ document.addEventListener("keydown", (event) => {
     toggle.focus();
   }
 });
+
+// A click elsewhere closes the user's menu and the search results, as HubSpot's do.
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target) return;
+  const toggle = document.querySelector('.user-menu button[aria-expanded="true"]');
+  if (toggle && !target.closest(".user-menu")) {
+    toggle.setAttribute("aria-expanded", "false");
+    document.getElementById(toggle.getAttribute("aria-controls")).hidden = true;
+  }
+  const results = document.getElementById("search-results");
+  if (results && !target.closest(".global-search")) results.replaceChildren();
+});
