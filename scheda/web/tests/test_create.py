@@ -243,3 +243,32 @@ def test_an_admin_edits_the_create_form_on_the_object_type_page(client):
     assert response.status_code == 302, response.content.decode()[:2000]
     contacts.refresh_from_db()
     assert contacts.create_form_properties == ["email", "lastname"]
+
+
+def test_a_ticket_created_with_what_the_dialog_preselects(browser, owner):
+    html = htmx(browser, "get", "/tickets/create/").content.decode()
+    data = {"subject": "Printer on fire", "action": "create"}
+    for name in ("hs_pipeline", "hs_pipeline_stage", "hubspot_owner_id"):
+        select = re.search(rf'<select id="create-{name}".*?</select>', html, re.S).group(0)
+        data[name] = re.search(r'<option value="([^"]*)" selected>', select).group(1) if " selected>" in select else \
+            re.search(r'<option value="([^"]+)"', select).group(1)
+    response = htmx(browser, "post", "/tickets/create/", data)
+    assert response.has_header("HX-Redirect"), response.content.decode()
+    ticket = Record.objects.get(properties__subject="Printer on fire")
+    assert ticket.properties["hs_pipeline"] == data["hs_pipeline"] and ticket.properties["hs_pipeline_stage"] == data["hs_pipeline_stage"]
+    assert ticket.properties["hubspot_owner_id"] == str(owner.pk)
+
+
+def test_the_dialog_queries_do_not_grow_with_owners_or_stages(browser, django_assert_num_queries):
+    from scheda.accounts.models import User
+
+    htmx(browser, "get", "/deals/create/")  # loads the deals' schema into this process
+    # session, user, the object type, schema token, owners, pipelines, their stages, the object
+    # types to associate with
+    with django_assert_num_queries(8):
+        htmx(browser, "get", "/deals/create/")
+    for i in range(5):
+        User.objects.create_user(f"rep{i}@example.com", "a-long-password-1")
+    with django_assert_num_queries(8):
+        html = htmx(browser, "get", "/deals/create/").content.decode()
+    assert html.count("@example.com</option>") == 5
