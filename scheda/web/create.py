@@ -227,10 +227,16 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     if request.method != "POST":
         return _render(request, build_form(object_type, user=request.user))
     form = build_form(object_type, request.POST)
+    properties = _properties(form)
+    if not properties:
+        # The services accept a record without values (the API may); from this form it is a slip.
+        form.errors.append(_("Fill in at least one property to create a %(object)s")
+                           % {"object": str(object_type.singular_label).lower()})
+        return _render(request, form)
     try:
         with transaction.atomic():
             pairs = [(record.pk, associations.default_type(object_type, record.object_type).pk) for record, _n in form.chosen]
-            record = records.create_record(object_type, _properties(form), Author(Source.UI, user=request.user),
+            record = records.create_record(object_type, properties, Author(Source.UI, user=request.user),
                                            associations=pairs)
     except SchedaError as exc:
         _show_errors(form, exc.errors, exc.message)

@@ -99,6 +99,12 @@ def test_a_missing_required_value_is_shown_next_to_its_field_and_values_are_kept
     assert not Record.objects.filter(object_type=contacts).exists()
 
 
+def test_an_empty_form_creates_nothing(browser, owner):
+    html = htmx(browser, "post", "/companies/create/", {"hubspot_owner_id": "", "action": "create"}).content.decode()
+    assert '<p class="form-error" role="alert">Fill in at least one property to create a company</p>' in html
+    assert not Record.objects.filter(object_type__name="companies").exists()
+
+
 def test_bad_values_per_type_come_back_next_to_their_fields(browser):
     html = htmx(browser, "post", "/deals/create/", {
         "dealname": "Big", "amount": "lots", "closedate": "31/12/2026", "hubspot_owner_id": "999999",
