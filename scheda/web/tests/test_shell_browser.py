@@ -100,3 +100,28 @@ def test_switching_the_language_to_italian(page, server):
         page.locator("#id_language").select_option("")
         page.locator(".preferences form button[type=submit]").click()
         expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_deal_stages_follow_the_chosen_pipeline(page, server, unique):
+    status, _, body = server.call("POST", "/crm/v3/pipelines/deals", {
+        "label": f"Renewals {unique}", "displayOrder": 5,
+        "stages": [{"label": f"Up for renewal {unique}", "displayOrder": 0, "metadata": {"probability": "0.5"}},
+                   {"label": f"Renewed {unique}", "displayOrder": 1, "metadata": {"probability": "1.0", "isClosed": "true"}}]})
+    assert status == 201, body
+    page.goto("/")
+    page.get_by_role("link", name="Create deal").click()
+    dialog = page.get_by_role("dialog", name="Create deal")
+    processed(dialog.get_by_label("Pipeline"))
+    expect(dialog.get_by_label("Deal Stage").locator("option", has_text=f"Renewed {unique}")).to_have_count(0)
+    dialog.get_by_label("Deal Name").fill(f"Renewal {unique}")
+    dialog.get_by_label("Pipeline").select_option(label=f"Renewals {unique}")
+    stage = dialog.get_by_label("Deal Stage")
+    expect(stage.locator("option")).to_have_text([f"Up for renewal {unique}", f"Renewed {unique}"])
+    stage.select_option(label=f"Renewed {unique}")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/deals/\d+/$"))
+    deal_id = re.search(r"/deals/(\d+)/$", page.url).group(1)
+    status, _, body = server.call("GET", f"/crm/v3/objects/deals/{deal_id}?properties=pipeline,dealstage,dealname")
+    renewed = next(s for s in next(p for p in server.call("GET", "/crm/v3/pipelines/deals")[2]["results"]
+                                   if p["label"] == f"Renewals {unique}")["stages"] if s["label"] == f"Renewed {unique}")
+    assert body["properties"]["dealstage"] == renewed["id"] and body["properties"]["dealname"] == f"Renewal {unique}"
