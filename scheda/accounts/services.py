@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -66,3 +67,14 @@ def authenticate_token(secret: str) -> ApiToken | None:
     if token is not None and (token.user is None or token.user.is_active):
         return token
     return None
+
+
+def update_preferences(user: User, *, first_name: str, last_name: str, language: str) -> User:
+    """A user's own name and interface language ("" = the browser's)."""
+    languages = {code for code, _label in settings.LANGUAGES}
+    if language and language not in languages:
+        raise ValidationFailed(f"{language!r} is not a language of Scheda",
+                               [FieldError(f"Unknown language {language!r}", "INVALID_OPTION", "language")])
+    user.first_name, user.last_name, user.language = first_name.strip()[:150], last_name.strip()[:150], language
+    user.save(update_fields=["first_name", "last_name", "language", "updated_at"])
+    return user

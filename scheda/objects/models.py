@@ -16,6 +16,9 @@ class ObjectType(models.Model):
     plural_label = models.CharField(max_length=100)
     primary_display_property = models.CharField(max_length=100, blank=True)
     secondary_display_properties = models.JSONField(default=list, blank=True)
+    # The properties the "Create" dialog asks for, in order; empty = the object's defaults
+    # (scheda.web.create.DEFAULT_CREATE_PROPERTIES). Required properties are always asked for.
+    create_form_properties = models.JSONField(default=list, blank=True)
     is_custom = models.BooleanField(default=False)
     is_activity = models.BooleanField(default=False)
     description = models.TextField(blank=True)

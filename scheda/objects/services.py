@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -134,6 +135,22 @@ class SchemaPerRequest:
             return self.get_response(request)
         finally:
             _request.active, _request.token = False, None
+
+
+_derived: dict[str, tuple[str, Any]] = {}
+
+
+def with_schema(key: str, compute: Callable[[], Any]) -> Any:
+    """A value derived from the schema as a whole (the object types the navigation lists),
+    computed once per process and schema token, like the schemas themselves."""
+    token = schema_token()
+    cached = _derived.get(key)
+    if cached is not None and token and cached[0] == token:
+        return cached[1]
+    value = compute()
+    if token:
+        _derived[key] = (token, value)
+    return value
 
 
 def load_schema(key: str | ObjectType) -> Schema:
@@ -415,14 +432,19 @@ def create_object_type(
 
 
 OBJECT_TYPE_FIELDS = {"singular_label", "plural_label", "primary_display_property", "secondary_display_properties",
-                      "description", "archived"}
+                      "description", "archived", "create_form_properties"}
 
 
 @transaction.atomic
 def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectType:
+    form = data.get("create_form_properties")
+    if form is not None and not (isinstance(form, list) and all(isinstance(name, str) for name in form)):
+        raise ValidationFailed("The create form's properties are a list of property names",
+                               [FieldError("Not a list of property names", "INVALID_INPUT", "create_form_properties")])
     names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
     shown = [data.get("primary_display_property", object_type.primary_display_property),
-             *data.get("secondary_display_properties", object_type.secondary_display_properties)]
+             *data.get("secondary_display_properties", object_type.secondary_display_properties),
+             *(data.get("create_form_properties") or [])]
     unknown = [name for name in shown if name and name not in names]
     if unknown:
         raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
