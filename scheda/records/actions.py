@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -31,11 +29,11 @@ from scheda.activities import services as activities
 from scheda.errors import SchedaError
 from scheda.objects.models import PropertyDefinition, PropertyGroup
 from scheda.objects.services import Schema, load_schema
-from scheda.objects.types import BoolType, type_for
 from scheda.records import services
+from scheda.records.display import Presenter
 from scheda.records.models import Merge, PropertyChange, Record
+from scheda.records.pages import page_record, ui_author
 from scheda.records.search import search_ids
-from scheda.records.services import Author, Source
 
 OWNER = "hubspot_owner_id"
 # Candidates the merge dialog shows for what has been typed.
@@ -60,19 +58,6 @@ def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _record(object_name: str, record_id: int, *, archived: bool = False) -> Record:
-    """The active (or, with `archived`, deleted) record at /<object_name>/<id>/; 404 for
-    another object type or the other state."""
-    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
-    if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
-        raise Http404(_("No such record"))
-    return record
-
-
-def _author(request: Request) -> Author:
-    return Author(Source.UI, user=request.user)
-
-
 def record_url(record: Record) -> str:
     return reverse("record", args=[record.object_type.name, record.pk])
 
@@ -92,27 +77,6 @@ def _dialog(request: Request, template: str, record: Record, context: dict[str, 
 
 def _users(ids: set[int]) -> dict[int, User]:
     return {u.pk: u for u in User.objects.filter(pk__in=ids)} if ids else {}
-
-
-def shown(prop: PropertyDefinition, value: Any, users: dict[int, User]) -> str:
-    """A value as a person reads it: option labels, owner names, local dates, Yes/No."""
-    if value is None or value == "":
-        return ""
-    kind = type_for(prop)
-    try:
-        if prop.referenced_object_type == "OWNER":
-            user = users.get(int(value)) if str(value).isdigit() else None
-            return str(user) if user else str(value)
-        if prop.type == "datetime":
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-        if prop.type == "date":
-            return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
-        if isinstance(kind, BoolType) and not isinstance(value, bool):
-            value = str(value).lower() == "true"  # the history keeps "true"/"false"
-        return kind.display(prop, value)
-    except (ValueError, ArithmeticError):
-        return str(value)
 
 
 def _owner_ids(values: list[Any]) -> set[int]:
@@ -140,7 +104,7 @@ def _groups(schema: Schema) -> list[tuple[str, list[PropertyDefinition]]]:
 @require_POST
 def follow(request: Request, object_name: str, record_id: int, action: str) -> HttpResponse:
     """"Follow"/"Unfollow": answers the menu's button in its new state."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     if action == "follow":
         services.follow(record, request.user)
     else:
@@ -155,9 +119,9 @@ def follow(request: Request, object_name: str, record_id: int, action: str) -> H
 @require_POST
 def clone(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Clone": a copy of the record (services.clone_record), opened at once."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     try:
-        copy = services.clone_record(record, _author(request))
+        copy = services.clone_record(record, ui_author(request))
     except SchedaError as error:
         messages.error(request, error.message)
         return redirect(record_url(record))
@@ -172,12 +136,12 @@ def clone(request: Request, object_name: str, record_id: int) -> HttpResponse:
 @require_GET
 def properties(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View all properties": every property by group, with a search and "Hide blank properties"."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     schema = load_schema(record.object_type)
     values = services.values_of(record)
     owner_names = [n for n, p in schema.properties.items() if p.referenced_object_type == "OWNER"]
     users = _users(_owner_ids([values.get(n) for n in owner_names]))
-    groups = [(label, [{"prop": prop, "value": shown(prop, values.get(prop.name), users)} for prop in props])
+    groups = [(label, [{"prop": prop, "value": Presenter(schema, users).show(prop.name, values.get(prop.name))} for prop in props])
               for label, props in _groups(schema)]
     return render(request, "records/actions/properties.html", {
         "record": record, "name": services.display_name(record), "groups": groups,
@@ -189,7 +153,7 @@ def properties(request: Request, object_name: str, record_id: int) -> HttpRespon
 def history(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View property history": every version of each property (or of `?property=`), newest
     first, with when, from where and by whom."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     schema = load_schema(record.object_type)
     wanted = request.GET.get("property", "")
     error = ""
@@ -204,7 +168,7 @@ def history(request: Request, object_name: str, record_id: int) -> HttpResponse:
     ordered = [prop for _label, props in _groups(schema) for prop in props]
     ordered += [p for p in schema.properties.values() if p.hidden]
     sections = [{"prop": prop, "versions": [{
-        "value": shown(prop, v.value, users), "timestamp": datetime.fromisoformat(v.timestamp.replace("Z", "+00:00")),
+        "value": Presenter(schema, users).show(prop.name, v.value), "timestamp": datetime.fromisoformat(v.timestamp.replace("Z", "+00:00")),
         "source": sources.get(v.source, v.source), "user": users.get(v.user_id) if v.user_id else None,
     } for v in found[prop.name]]} for prop in ordered if found.get(prop.name)]
     return render(request, "records/actions/history.html", {
@@ -227,7 +191,7 @@ def _candidates(record: Record, query: str) -> list[dict[str, Any]]:
 def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Merge": GET the dialog (or, with `q`, the records matching it); POST `other` (a record
     id) and `primary` ("this" or "other": whose values win) to merge, then open the primary."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     query = (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
     if request.method == "GET" and request.htmx and request.htmx.target == "merge-candidates":
         return render(request, "records/actions/merge.html#candidates",
@@ -240,7 +204,7 @@ def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
         else:
             primary, merged = (record, other) if request.POST.get("primary", "this") == "this" else (other, record)
             try:
-                services.merge_records(primary, merged, _author(request))
+                services.merge_records(primary, merged, ui_author(request))
             except SchedaError as failure:
                 error = failure.message
             else:
@@ -256,7 +220,7 @@ def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
 @login_required
 def undo_merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Undo merge": GET the merges into this record not undone yet; POST `merge` to undo one."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     error = ""
     if request.method == "POST":
         value = request.POST.get("merge", "")
@@ -265,7 +229,7 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
             error = _("Choose a merge of this record to undo")
         else:
             try:
-                services.unmerge(found, _author(request))
+                services.unmerge(found, ui_author(request))
             except SchedaError as failure:
                 error = failure.message
             else:
@@ -285,11 +249,11 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
 def delete(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Delete": GET the confirmation; POST moves the record to the recycle bin and opens the
     object's index."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     error = ""
     if request.method == "POST":
         try:
-            services.archive_record(record, _author(request))
+            services.archive_record(record, ui_author(request))
         except SchedaError as failure:
             error = failure.message
         else:
@@ -302,11 +266,11 @@ def delete(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """Restore a deleted record from the recycle bin: GET the confirmation, POST to restore and
     open it. The recycle bin (the object's index) links here."""
-    record = _record(object_name, record_id, archived=True)
+    record = page_record(object_name, record_id, archived=True)
     error = ""
     if request.method == "POST":
         try:
-            services.restore_record(record, _author(request))
+            services.restore_record(record, ui_author(request))
         except SchedaError as failure:
             error = failure.message
         else:
@@ -320,7 +284,7 @@ def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def restore_activity(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Restore activity": the deleted activities of this record's timeline; each "Restore"
     posts to the Activities tab's own restore action (activities.views.activity_action)."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     return _dialog(request, "records/actions/restore_activity.html", record,
                    {"deleted": activities.deleted_activities(record), "days": settings.SCHEDA_RECYCLE_BIN_DAYS})
 
@@ -337,7 +301,7 @@ def _cell(value: str) -> str:
 def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Export": GET the dialog; with `download`, the record as CSV (label, internal name,
     value of every property), then its associated records when `associations` is on."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     name = services.display_name(record)
     if "download" not in request.GET:
         return _dialog(request, "records/actions/export.html", record, {})
@@ -354,7 +318,7 @@ def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
     writer.writerow([_("Property"), _("Internal name"), _("Value")])
     for _label, props in _groups(schema):
         for prop in props:
-            writer.writerow([_cell(prop.label), prop.name, _cell(shown(prop, values.get(prop.name), users))])
+            writer.writerow([_cell(prop.label), prop.name, _cell(Presenter(schema, users).show(prop.name, values.get(prop.name)))])
     if request.GET.get("associations") == "on":
         writer.writerow([])
         writer.writerow([_("Association"), _("Object"), _("Record ID"), _("Name")])
@@ -375,7 +339,7 @@ def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def access(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View record access": the owner, who owned it before, and who can open it (filters:
     team, access level)."""
-    record = _record(object_name, record_id)
+    record = page_record(object_name, record_id)
     schema = load_schema(record.object_type)
     past = services.property_history(schema, record, [OWNER]).get(OWNER, []) if OWNER in schema.properties else []
     users = _users(_owner_ids([record.properties.get(OWNER), *(v.value for v in past)]) | {v.user_id for v in past if v.user_id})

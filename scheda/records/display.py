@@ -72,7 +72,12 @@ class Presenter:
                 return formats.date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
             except ValueError:
                 return str(value)
-        return self.schema.types[name].display(prop, value)
+        if isinstance(value, str) and (prop.type == "bool" or prop.field_type == "booleancheckbox"):
+            value = value.lower() == "true"  # the property history keeps "true"/"false"
+        try:
+            return self.schema.types[name].display(prop, value)
+        except (ValueError, ArithmeticError):
+            return str(value)
 
     def field(self, name: str, value: Any, error: str = "") -> dict[str, Any]:
         """What a form needs to edit property `name`: label, input kind, options, the value as

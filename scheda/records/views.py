@@ -30,23 +30,12 @@ from scheda.records import services
 from scheda.records.actions import menu_context
 from scheda.records.display import Presenter, submitted
 from scheda.records.models import PropertyChange, Record
+from scheda.records.pages import page_record, ui_author
 from scheda.records.search import search_ids
-from scheda.records.services import Author, Source, display_name
+from scheda.records.services import display_name
 
 COMMUNICATIONS = ("emails", "calls", "meetings")
 PREVIEWS = 5  # associated records shown per card; "View all" lists the rest
-
-
-def page_record(object_name: str, record_id: int) -> Record:
-    """The active record `record_id` if it is of the object in the URL (by name or type id)."""
-    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
-    if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
-        raise Http404(_("No such record"))
-    return record
-
-
-def _author(request: HttpRequest) -> Author:
-    return Author(Source.UI, user=request.user)
 
 
 def initials(name: str) -> str:
@@ -256,7 +245,7 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     if request.method == "POST" and editable:
         value = submitted(schema, [name], request.POST).get(name, "")
         try:
-            record = services.update_record(record, {name: value if value != "" else None}, _author(request))
+            record = services.update_record(record, {name: value if value != "" else None}, ui_author(request))
         except SchedaError as error:
             message = next((e.message for e in error.errors if e.name == name), error.message)
             message = message.removeprefix(f'Property "{name}": ')  # the field it is next to says which
@@ -351,7 +340,7 @@ def attachments(request: HttpRequest, object_name: str, record_id: int) -> HttpR
         if upload.size and upload.size > limit:
             return _attachments_response(request, record, upload_error=_("The file is larger than %(mb)s MB") % {"mb": _max_mb()})
         try:
-            activities.attach_file(record, upload.name or "", upload.read(), _author(request))
+            activities.attach_file(record, upload.name or "", upload.read(), ui_author(request))
         except SchedaError as error:
             return _attachments_response(request, record, upload_error=error.message)
     return _attachments_response(request, record)
