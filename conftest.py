@@ -27,6 +27,21 @@ def author():
 
 
 @pytest.fixture
+def rep(owner):
+    """The owner writing through the UI."""
+    from scheda.records.services import Author, Source
+
+    return Author(Source.UI, user=owner)
+
+
+@pytest.fixture
+def browser(client, owner):
+    """Django's test client signed in as the owner."""
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
 def owner(db):
     from scheda.accounts.models import User
 

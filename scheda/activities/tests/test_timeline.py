@@ -25,11 +25,6 @@ def at(days: float) -> str:
 
 
 @pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
-
-
-@pytest.fixture
 def contact(rep):
     return records.create_record("contacts", {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}, rep)
 

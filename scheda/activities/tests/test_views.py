@@ -12,14 +12,8 @@ from scheda.activities import services
 from scheda.activities.models import Comment
 from scheda.activities.tests.test_timeline import EML
 from scheda.records import services as records
-from scheda.records.services import Author, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ POSTS = ["follow/", "unfollow/", "clone/", "merge/", "merges/", "delete/"]
 
 
 @pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
-
-
-@pytest.fixture
 def contact(rep):
     return records.create_record("contacts", {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}, rep)
 
@@ -36,12 +31,6 @@ def contact(rep):
 def other(rep):
     return records.create_record("contacts", {"email": "ada.l@example.com", "firstname": "Ada", "lastname": "King",
                                               "jobtitle": "Countess"}, rep)
-
-
-@pytest.fixture
-def browser(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def htmx(client, method, url, data=None, target=None):

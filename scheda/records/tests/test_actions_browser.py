@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from scheda.activities.tests.test_browser import make_contact, processed
+from scheda.web.tests.browser import make_contact, processed
 
 
 def actions(page, item: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from scheda.activities.tests.test_browser import make_contact, processed
+from scheda.web.tests.browser import make_contact, processed
 
 
 def make(server, object_name, properties):

@@ -14,14 +14,8 @@ from scheda.associations import services as associations
 from scheda.associations.models import Association
 from scheda.records import services as records
 from scheda.records.models import PropertyChange
-from scheda.records.services import Author, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
 
 
 @pytest.fixture
@@ -33,12 +27,6 @@ def contact(rep):
 @pytest.fixture
 def company(rep):
     return records.create_record("companies", {"name": "Analytical Engines", "domain": "engines.example"}, rep)
-
-
-@pytest.fixture
-def browser(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def htmx(client, method, url, data=None, **extra):

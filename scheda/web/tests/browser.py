@@ -41,3 +41,18 @@ def page(chromium, server):
     tab.wait_for_url(f"{server.url}/")
     yield tab
     context.close()
+
+
+def make_contact(server, unique, **properties):
+    """A contact made through the live server's API, the way an integration would."""
+    status, _, body = server.call("POST", "/crm/v3/objects/contacts", {
+        "properties": {"email": f"{unique}@example.com", "firstname": "Ada", "lastname": unique, **properties}})
+    assert status == 201, body
+    return body["id"]
+
+
+def processed(locator):
+    """Wait until htmx has wired up a control it just swapped in: input typed before that is lost."""
+    locator.element_handle().wait_for_element_state("visible")
+    locator.page.wait_for_function("el => el['htmx-internal-data'] && el['htmx-internal-data'].initHash",
+                                   arg=locator.element_handle())

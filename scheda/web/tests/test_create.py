@@ -12,20 +12,9 @@ from scheda.objects.models import ObjectType
 from scheda.pipelines.models import Pipeline
 from scheda.records import services as records
 from scheda.records.models import PropertyChange, Record
-from scheda.records.services import Author, Source
+from scheda.records.services import Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
-
-
-@pytest.fixture
-def browser(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def htmx(client, method, url, data=None):

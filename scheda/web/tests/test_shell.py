@@ -7,20 +7,8 @@ import pytest
 
 from scheda.objects import services as objects
 from scheda.records import services as records
-from scheda.records.services import Author, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
-
-
-@pytest.fixture
-def browser(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def htmx(client, url, data=None, **extra):

@@ -7,19 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def make_contact(server, unique, **properties):
-    status, _, body = server.call("POST", "/crm/v3/objects/contacts", {
-        "properties": {"email": f"{unique}@example.com", "firstname": "Ada", "lastname": unique, **properties}})
-    assert status == 201, body
-    return body["id"]
-
-
-def processed(locator):
-    """Wait until htmx has wired up a control it just swapped in: input typed before that is lost."""
-    locator.element_handle().wait_for_element_state("visible")
-    locator.page.wait_for_function("el => el['htmx-internal-data'] && el['htmx-internal-data'].initHash",
-                                   arg=locator.element_handle())
+from scheda.web.tests.browser import make_contact, processed
 
 
 def test_create_a_contact_past_the_duplicate_warning_then_another(page, server, unique):
