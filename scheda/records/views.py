@@ -83,30 +83,33 @@ def _last_activity(record: Record, kinds: tuple[str, ...] | None = None):
     return entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
 
 
-def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any]) -> list[dict[str, Any]]:
-    """The right sidebar's cards of associated records: per object type its count and first
-    records (with their labels and preview properties). Queries per object type, not per record."""
+def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any], after: int | None = None
+                      ) -> list[dict[str, Any]]:
+    """The right sidebar's cards of associated records: per object type its count and a page of
+    records (with their labels and preview properties) from `after` on; the id to go on from
+    when more remain. Queries per object type, not per record."""
     types = {t.name: t for t in layouts.associable_types(record.object_type)}
     wanted = [c for c in layout.right if c["key"] in types]
     counts = dict(Association.objects.filter(from_record_id=record.pk, type__label=None, to_record__archived=False)
                   .values_list("type__to_object_type_id").annotate(n=Count("id")))
-    pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS)[0]
-             if counts.get(types[c["key"]].pk) else [] for c in wanted}
-    ids = [other_id for page in pages.values() for other_id, _types in page]
+    pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS, after)
+             if counts.get(types[c["key"]].pk) else ([], None) for c in wanted}
+    ids = [other_id for page, _more in pages.values() for other_id, _types in page]
     others = Record.objects.select_related("object_type").in_bulk(ids)
     cards = []
     for card in wanted:
         other_type = types[card["key"]]
         presenter = Presenter(load_schema(other_type), users)
         previews = []
-        for other_id, kinds in pages[card["key"]]:
+        page, more = pages[card["key"]]
+        for other_id, kinds in page:
             other = others.get(other_id)
             if other is None:
                 continue
             previews.append({"record": other, "name": display_name(other), "labels": [t.label for t in kinds if t.label],
                              "rows": [r for r in _rows(presenter, other, card.get("properties", [])) if r["value"]]})
         cards.append({"key": card["key"], "object_type": other_type, "count": counts.get(other_type.pk, 0),
-                      "previews": previews, "collapsed": card["key"] in layout.collapsed})
+                      "previews": previews, "more": more, "collapsed": card["key"] in layout.collapsed})
     return cards
 
 
@@ -258,13 +261,16 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     return render(request, "records/record.html#property-row", {"record": record, "row": row})
 
 
-def _card_response(request: HttpRequest, record: Record, key: str, **extra: Any) -> HttpResponse:
+def _card_response(request: HttpRequest, record: Record, key: str, *, after: int | None = None, **extra: Any) -> HttpResponse:
+    """A card re-rendered; with `after`, only its next previews ("Show more")."""
     layout = layouts.layout_for(request.user, record.object_type)
     presenter = Presenter(load_schema(record.object_type))
-    cards = [c for c in association_cards(record, layout, presenter.users) if c["key"] == key]
+    layout.right = [c for c in layout.right if c["key"] == key]
+    cards = association_cards(record, layout, presenter.users, after)
     if not cards:
         raise Http404(_("No such card"))
-    return render(request, "records/record.html#association-card", {"record": record, "card": cards[0], **extra})
+    partial = "previews" if after is not None else "association-card"
+    return render(request, f"records/record.html#{partial}", {"record": record, "card": cards[0], **extra})
 
 
 @login_required
@@ -299,7 +305,8 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
     if request.GET.get("add"):
         query = request.GET.get("q", "").strip()
         extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query))
-    return _card_response(request, record, to_object, **extra)
+    after = request.GET.get("after", "")
+    return _card_response(request, record, to_object, after=int(after) if after.isdigit() else None, **extra)
 
 
 def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict[str, Any]]:

@@ -209,3 +209,14 @@ def test_the_page_speaks_italian(browser, contact):
     for words in ("Panoramica", "Attività", "Allegati", "Informazioni su questo contatto"):
         assert words in page, words
 
+
+
+def test_a_card_shows_five_records_then_more_on_request(browser, contact, rep):
+    for i in range(7):
+        associate(contact, records.create_record("companies", {"name": f"Company {i}", "domain": f"c{i}.example"}, rep))
+    card = browser.get(f"/contacts/{contact.pk}/").content.decode().split('id="card-companies"')[1].split("</section>")[0]
+    assert card.count('<article class="preview">') == 5 and "Companies (7)" in card
+    after = re.search(r'\?after=(\d+)"', card).group(1)
+    more = htmx(browser, "get", f"/contacts/{contact.pk}/associated/companies/", {"after": after}).content.decode()
+    assert more.count('<article class="preview">') == 2 and "Show more" not in more
+    assert {"Company 5", "Company 6"} <= set(re.findall(r">(Company \d)</a>", more))
