@@ -60,7 +60,9 @@ _CARD_ORDER = ["contacts", "companies", "deals", "tickets"]
 
 
 def _about_label(object_type: ObjectType) -> str:
-    return _("About this %(object)s") % {"object": str(object_type.singular_label).lower()}
+    standard = {"contacts": _("About this contact"), "companies": _("About this company"), "deals": _("About this deal"),
+                "tickets": _("About this ticket")}
+    return standard.get(object_type.name) or _("About this %(object)s") % {"object": str(object_type.singular_label).lower()}
 
 
 def associable_types(object_type: ObjectType) -> list[ObjectType]:
