@@ -167,3 +167,25 @@ def test_phone_width_stacks_the_columns_and_stays_usable(chromium, page, server,
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#timeline").get_by_text(f"From the phone {unique}")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_every_control_of_the_record_page_has_its_name(page, server, unique):
+    contact = make_contact(server, unique)
+    page.goto(f"/contacts/{contact}/")
+    for name in ("Note", "Email", "Call", "Task", "Meeting", "Actions", "Add Companies", "Add Deals", "Add Tickets",
+                 "Upload", "Edit Email", "About this contact", "Move About this contact", "Attachments (0)"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    for name in ("Overview", "Activities"):
+        expect(page.get_by_role("tab", name=name, exact=True)).to_have_count(1)
+    expect(page.get_by_label("Upload file")).to_have_count(1)
+    page.get_by_role("button", name="Actions", exact=True).click()
+    for name in ("Follow", "Clone", "Merge", "Delete", "Restore activity", "Export", "View record access"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    for name in ("View all properties", "View property history"):
+        expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Activities", exact=True).click()
+    for name in ("Filter activity", "All users", "All teams", "Expand all", "Collapse all"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Search activities")).to_be_visible()
+    page.get_by_role("tab", name="Overview", exact=True).click()  # as the session's other tests expect
+    expect(page.get_by_role("heading", name="Data highlights")).to_be_visible()
