@@ -283,18 +283,22 @@ def remove_types(pairs: Iterable[Pair], *, user_id: int | None = None) -> int:
     return removed
 
 
-def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | None = None
-                    ) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
+def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | None = None, *,
+                    default_type_id: int | None = None) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
     """A page of the active records of `to_type` associated with record `from_id`, in id order,
-    each with the types it is associated under; and the id to continue after, if more remain."""
-    rows = Association.objects.filter(from_record_id=from_id, type__to_object_type=to_type, to_record__archived=False)
+    each with the types it is associated under; and the id to continue after, if more remain.
+    With the id of the unlabeled type between the two objects the page is read from one range
+    of the association index, not from all of the record's associations."""
+    rows = Association.objects.filter(from_record_id=from_id, to_record__archived=False)
+    rows = rows.filter(type_id=default_type_id) if default_type_id else rows.filter(type__to_object_type=to_type)
     if after is not None:
         rows = rows.filter(to_record_id__gt=after)
     ids = list(rows.order_by("to_record_id").values_list("to_record_id", flat=True).distinct()[:limit + 1])
     more = len(ids) > limit
     ids = ids[:limit]
     grouped: dict[int, list[AssociationType]] = {i: [] for i in ids}
-    for association in rows.filter(to_record_id__in=ids).select_related("type").order_by("to_record_id", "type_id"):
+    labelled = Association.objects.filter(from_record_id=from_id, to_record_id__in=ids)
+    for association in labelled.select_related("type").order_by("to_record_id", "type_id"):
         grouped[association.to_record_id].append(association.type)
     return list(grouped.items()), (ids[-1] if more else None)
 

@@ -69,16 +69,24 @@ def associable_types(object_type: ObjectType) -> list[ObjectType]:
     """The (non-activity) object types records of this one can be associated with, in the
     order of HubSpot's right sidebar: contacts, companies, deals, tickets, then custom objects.
     Kept with the schema (creating an association type changes the schema token)."""
+
+    return list(default_types(object_type))
+
+
+def default_types(object_type: ObjectType) -> dict[ObjectType, int]:
+    """associable_types with the id of the unlabeled association type to each, which every
+    associated pair of records has (so counts and pages read one index range per card)."""
     from scheda.associations.models import AssociationType
 
     memo = load_schema(object_type).memo
-    if "associable_types" not in memo:
-        ids = AssociationType.objects.filter(from_object_type=object_type, label=None).values("to_object_type_id")
-        found = list(ObjectType.objects.filter(id__in=ids, is_activity=False, archived=False)
-                     .exclude(name__in=["line_items", "quotes", "products"]))
-        memo["associable_types"] = sorted(
-            found, key=lambda t: (_CARD_ORDER.index(t.name) if t.name in _CARD_ORDER else len(_CARD_ORDER), t.pk))
-    return memo["associable_types"]
+    if "default_types" not in memo:
+        kinds = (AssociationType.objects.filter(from_object_type=object_type, label=None, to_object_type__is_activity=False,
+                                                to_object_type__archived=False)
+                 .exclude(to_object_type__name__in=["line_items", "quotes", "products"]).select_related("to_object_type"))
+        ordered = sorted(kinds, key=lambda k: (_CARD_ORDER.index(k.to_object_type.name) if k.to_object_type.name in _CARD_ORDER
+                                               else len(_CARD_ORDER), k.to_object_type_id))
+        memo["default_types"] = {k.to_object_type: k.pk for k in ordered}
+    return memo["default_types"]
 
 
 def built_in(object_type: ObjectType) -> dict[str, Any]:

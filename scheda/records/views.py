@@ -88,11 +88,14 @@ def association_cards(record: Record, layout: layouts.Layout, users: dict[int, A
     """The right sidebar's cards of associated records: per object type its count and a page of
     records (with their labels and preview properties) from `after` on; the id to go on from
     when more remain. Queries per object type, not per record."""
-    types = {t.name: t for t in layouts.associable_types(record.object_type)}
+    default_types = layouts.default_types(record.object_type)
+    types = {t.name: t for t in default_types}
     wanted = [c for c in layout.right if c["key"] in types]
-    counts = dict(Association.objects.filter(from_record_id=record.pk, type__label=None, to_record__archived=False)
-                  .values_list("type__to_object_type_id").annotate(n=Count("id")))
-    pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS, after)
+    per_type = dict(Association.objects.filter(from_record_id=record.pk, type_id__in=default_types.values(), to_record__archived=False)
+                    .values_list("type_id").annotate(n=Count("id")))
+    counts = {t.pk: per_type.get(type_id, 0) for t, type_id in default_types.items()}
+    pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS, after,
+                                                    default_type_id=default_types[types[c["key"]]])
              if counts.get(types[c["key"]].pk) else ([], None) for c in wanted}
     ids = [other_id for page, _more in pages.values() for other_id, _types in page]
     others = Record.objects.select_related("object_type").in_bulk(ids)

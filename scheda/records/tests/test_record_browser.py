@@ -23,7 +23,7 @@ def test_inline_edit_with_a_validation_error_then_saved(page, server, unique):
     contact = make_contact(server, unique, jobtitle="Engineer")
     page.goto(f"/contacts/{contact}/")
     page.get_by_role("button", name="Edit Email").click()
-    email = page.get_by_label("Email", exact=True)
+    email = page.get_by_role("textbox", name="Email", exact=True)
     processed(page.locator("form.editing"))
     email.fill("not an address")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -156,6 +156,12 @@ def test_a_team_layout_set_in_the_editor_shows_to_the_teams_members(page, chromi
 
 
 def test_phone_width_stacks_the_columns_and_stays_usable(chromium, page, server, unique):
+    for number in range(6):  # custom objects widen the navigation
+        status, _, body = server.call("POST", "/crm-object-schemas/v3/schemas", {
+            "name": f"gadget{unique}{number}", "labels": {"singular": "Gadget", "plural": f"Gadgets {number} {unique}"},
+            "primaryDisplayProperty": "model", "requiredProperties": ["model"],
+            "properties": [{"name": "model", "label": "Model", "type": "string", "fieldType": "text"}]})
+        assert status == 201, body
     contact = make_contact(server, unique)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/contacts/{contact}/")
