@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from scheda.accounts.models import Team, User
@@ -107,6 +108,12 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
         item.pieces = timeline.highlight(html.unescape(services._plain(body)), words) if words else None  # type: ignore[attr-defined]
         item.title_pieces = timeline.highlight(str(item.title or ""), words)  # type: ignore[attr-defined]
         item.label = KIND_LABELS[kind]  # type: ignore[attr-defined]
+        # Made here once rather than by template tags per button: the items are most of a page's render.
+        item.base = f"{ACTIVITY_BASE}{item.activity.pk}/"  # type: ignore[attr-defined]
+        item.comments_label = ngettext("%(count)s comment", "%(count)s comments", item.comments) % {  # type: ignore[attr-defined]
+            "count": item.comments}
+        item.associations_label = ngettext(  # type: ignore[attr-defined]
+            "%(count)s association", "%(count)s associations", item.associations) % {"count": item.associations}
         item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
 
 
