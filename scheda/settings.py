@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "scheda.associations",
     "scheda.pipelines",
     "scheda.activities",
+    "scheda.savedviews",
     "scheda.api",
     "scheda.web",
     "scheda.demo",
