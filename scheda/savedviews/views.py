@@ -263,7 +263,7 @@ def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
     records.services.update_record, whose pipeline rules may refuse it; the board comes back from
     the database either way, so a refused card is where it was, with the message above."""
     schema = _schema(object_name)
-    _, stage_name = pipeline_properties(schema.object_type)
+    stage_name = pipeline_properties(schema.object_type)[1]
     message, record = "", None
     try:
         record = records.get_record(schema.object_type, request.POST.get("record", ""))
