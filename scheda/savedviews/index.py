@@ -165,8 +165,9 @@ def parse_state(schema: Schema, data: QueryDict, base: State) -> State:
         state.sort = sort if is_indexed(schema, sort) else base.sort
         state.descending = data.get("dir", "desc") != "asc"
     state.text = (data.get("q") or "").strip()[:200]
-    if data.get("mode") in ("table", "board"):
-        state.mode = data["mode"]
+    mode = data.get("mode") or ""
+    if mode in ("table", "board"):
+        state.mode = mode
     state.pipeline = data.get("pipeline", "")[:64]
     return state
 

@@ -42,7 +42,7 @@ def _check(object_type: ObjectType, owner, data: dict[str, Any], view: SavedView
         elif len(name) > 100:
             errors.append(FieldError(_("A view's name has at most 100 characters"), "TOO_LONG", "name"))
         elif SavedView.objects.filter(object_type=object_type, owner=owner, name__iexact=name).exclude(
-                pk=view.pk if view else None).exists():
+                pk=view.pk if view else 0).exists():
             errors.append(FieldError(_("You already have a view named %(name)s") % {"name": name}, "DUPLICATE", "name"))
         clean["name"] = name
     if "columns" in data:

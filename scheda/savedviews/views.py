@@ -4,7 +4,6 @@ call a service, render; htmx swaps #index-page and the URL keeps the state."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -61,7 +60,7 @@ def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[Sa
         base = State(view=str(view.pk), columns=[c for c in view.columns if c in schema.properties], filters=view.filters,
                      sort=view.sort if is_indexed(schema, view.sort) else "hs_object_id", descending=view.descending, mode=view.mode)
     else:
-        base = default_state(schema, "mine" if view_key == "mine" else "all", request.user.pk)
+        base = default_state(schema, "mine" if view_key == "mine" else "all", request.user.pk or 0)
     return parse_state(schema, data, base), view
 
 
@@ -168,7 +167,8 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
 
 
 def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    template = "savedviews/index.html#index-page" if request.htmx and not request.htmx.boosted else "savedviews/index.html"
+    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    template = "savedviews/index.html#index-page" if partial else "savedviews/index.html"
     return render(request, template, context, status=status)
 
 
@@ -243,17 +243,18 @@ def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
     saved = services.views_of(schema.object_type, request.user)
     state, _view = _state(schema, request, request.GET, saved)
     _pipelines, pipeline = boards.pick_pipeline(schema, state.pipeline)
-    stage = next((s for s in pipeline.stages.all() if s.stage_id == request.GET.get("stage") and not s.archived), None) if pipeline else None
+    if pipeline is None:
+        raise Http404(_("No such pipeline"))
+    stage = next((s for s in pipeline.stages.all() if s.stage_id == request.GET.get("stage") and not s.archived), None)
     if stage is None:
         raise Http404(_("No such stage"))
-    query = replace(state, filters=[f for f in state.filters if not filter_problem(schema, f)]).query(schema)
+    query = state.query(schema)  # leaves out a refused filter
     ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")))
     cards = [(r, display_name(r), boards.card_facts(schema, r)) for r in fetch(schema, query, ids)]
-    stages = [s for s in pipeline.stages.all() if not s.archived]
     return render(request, "savedviews/index.html#more-cards", {
         "cards": cards, "column": boards.Column(stage, [], after, 0, None), "state": state, "object_name": object_name,
         "keep_all": state.params(),
-        "pipeline": pipeline, "stages": stages, "index_url": reverse("record_index", args=[object_name])})
+        "pipeline": pipeline, "index_url": reverse("record_index", args=[object_name])})
 
 
 @login_required
