@@ -50,6 +50,7 @@ bench: install-dev
 	$(VENV)/bin/python bench/run.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/api.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/timeline.py --size $(BENCH_SIZE)
+	$(VENV)/bin/python bench/index.py --size $(BENCH_SIZE)
 
 clean:
 	rm -rf $(VENV) .tools var
