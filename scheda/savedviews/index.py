@@ -208,7 +208,9 @@ def page_of(schema: Schema, query: Query, *, after: int | None = None, before: i
         ids.reverse()
         previous = ids[0] if further is not None and ids else None
         next_after = ids[-1] if ids else None
-    else:
+    if before is not None and not ids:  # nothing before that record: the first page
+        before = None
+    if before is None:
         ids, next_after = compiler.page(query, limit, after)
         previous = ids[0] if after is not None and ids else None
     count, capped = count_of(compiler, query) if counted else (0, False)

@@ -87,6 +87,10 @@ def test_keyset_pages_forward_and_back(browser, contacts, monkeypatch):
     assert names(back) == [f"F{n:02d} L{n:02d}" for n in range(5, 10)] and ">Previous<" in back and ">Next<" in back
     start = get(browser, f"{base}&before={contacts[5].pk}")
     assert names(start) == [f"F{n:02d} L{n:02d}" for n in range(5)] and ">Previous<" not in start
+    # Before the very first record: the first page, not an empty one.
+    assert names(get(browser, f"{base}&before={contacts[0].pk}"))[0] == "F00 L00"
+    # A cursor that is not a number is the first page.
+    assert names(get(browser, f"{base}&after=x"))[0] == "F00 L00"
     # An exact multiple: the last full page has no "Next".
     assert ">Next<" not in get(browser, f"{base}&after={contacts[6].pk}")
 
