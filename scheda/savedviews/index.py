@@ -213,10 +213,10 @@ class IndexCompiler(Compiler):
         return super().sort_index(query)
 
     def page(self, query: Query, limit: int, after: int | None) -> tuple[list[int], int | None]:
-        """On SQLite, the rows after a cursor are read from the cursor's value on, with bounds
-        the sort index can seek to (`value >= v`), in at most two ranges (the values, then the
-        empty ones, or the reverse): the single OR condition of Compiler.after_condition makes
-        SQLite walk the index from its start, so the page before page 2 read 1M rows (5 s)."""
+        """On SQLite, the rows after a cursor are read from the cursor's value on, in at most
+        three ranges the sort index seeks to (the cursor's value with later ids, the later values,
+        the empty ones): the single OR condition of Compiler.after_condition makes SQLite walk the
+        index from its start, so the page before page 2 of 1M contacts read them all (5 s)."""
         if after is None or query.sort == "hs_object_id" or connection.vendor != "sqlite":
             return super().page(query, limit, after)
         column = storage.value_sql(query.sort)
@@ -228,19 +228,24 @@ class IndexCompiler(Compiler):
         value, down = row[0], query.descending
         later, order = ("<", "DESC") if down else (">", "ASC")
         by_id = f"records_record.id {later} %s"
-        if value is None:  # empty values come first going up, last going down
-            ranges = [(f"{column} IS NULL AND {by_id}", [after])] + ([] if down else [(f"{column} IS NOT NULL", [])])
-        else:
-            ranges = [(f"{column} {later}= %s AND ({column} {later} %s OR ({column} = %s AND {by_id}))", [value, value, value, after])]
-            ranges += [(f"{column} IS NULL", [])] if down else []
-        where, params = self.where(query)
+        # Equal values sit in id order in the index, so (value = v AND id after x) is a seek too;
+        # within one value (or among empty ones) the order is by id alone, which SQLite reads
+        # from the index without sorting.
         nulls = "NULLS LAST" if down else "NULLS FIRST"
+        by_value = f"{column} {order} {nulls}, records_record.id {order}"
+        by_id_only = f"records_record.id {order}"
+        if value is None:
+            ranges = [(f"{column} IS NULL AND {by_id}", [after], by_id_only)]
+            ranges += [] if down else [(f"{column} IS NOT NULL", [], by_value)]
+        else:
+            ranges = [(f"{column} = %s AND {by_id}", [value, after], by_id_only), (f"{column} {later} %s", [value], by_value)]
+            ranges += [(f"{column} IS NULL", [], by_id_only)] if down else []
+        where, params = self.where(query)
         ids: list[int] = []
-        for condition, extra in ranges:
+        for condition, extra, ordering in ranges:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where} AND {condition}"
-                               f" ORDER BY {column} {order} {nulls}, records_record.id {order} LIMIT %s",
-                               [*params, *extra, limit + 1 - len(ids)])
+                               f" ORDER BY {ordering} LIMIT %s", [*params, *extra, limit + 1 - len(ids)])
                 ids += [r[0] for r in cursor.fetchall()]
             if len(ids) > limit:
                 break
