@@ -14,7 +14,7 @@ from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import storage
 from scheda.records.models import Record
 from scheda.records.query import Compiler, Filter, Query
-from scheda.savedviews.index import fetch
+from scheda.savedviews.index import fetch, show
 
 CARDS_PER_COLUMN = 20
 # What a card shows under the record's name.
@@ -89,5 +89,5 @@ def card_facts(schema: Schema, record: Record) -> list[tuple[str, Any]]:
     for name in CARD_PROPERTIES.get(schema.object_type.name, []):
         value = record.properties.get(name)
         if name in schema.properties and value not in (None, ""):
-            facts.append((schema.properties[name].label, schema.types[name].display(schema.properties[name], value)))
+            facts.append((schema.properties[name].label, show(schema, name, value)))
     return facts

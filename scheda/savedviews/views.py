@@ -34,6 +34,7 @@ from scheda.savedviews.index import (
     operators_of,
     page_of,
     parse_state,
+    show,
 )
 from scheda.savedviews.models import SavedView
 
@@ -66,15 +67,6 @@ def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[Sa
 
 def _has_board(schema: Schema) -> bool:
     return pipeline_properties(schema.object_type)[1] in schema.properties and schema.object_type.pipelines.filter(archived=False).exists()
-
-
-def _display(schema: Schema, name: str, value: Any, owners: dict[str, str]) -> str:
-    if value is None or value == "":
-        return "--"
-    prop = schema.properties[name]
-    if prop.referenced_object_type == "OWNER":
-        return owners.get(str(value), str(value))
-    return schema.types[name].display(prop, value)
 
 
 def _choices(schema: Schema, name: str, owners: dict[str, str]) -> list[tuple[str, str]]:
@@ -126,7 +118,7 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
         "state": state, "view": view, "tabs": tabs, "has_board": has_board,
         "index_url": reverse("record_index", args=[object_type.name]),
         "filters": [(i, schema.properties[f["propertyName"]].label, dict(operators_of(schema.properties[f["propertyName"]]))[f["operator"]],
-                     "" if f["operator"] in VALUELESS else _display(schema, f["propertyName"], f["value"], owners), state.without_filter(i))
+                     "" if f["operator"] in VALUELESS else show(schema, f["propertyName"], f["value"], owners), state.without_filter(i))
                     for i, f in enumerate(state.filters)],
         "filterable": filterable, "adding": adding,
         "adding_operators": operators_of(adding_prop) if adding_prop and adding_prop in filterable else [],
@@ -158,7 +150,7 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
                  for name in state.columns],
         name_sort=(name_column, state.sort_by(name_column), ("descending" if state.descending else "ascending") if name_column == state.sort else "none")
         if name_column and is_indexed(schema, name_column) else None,
-        rows=[(r, display_name(r), [_display(schema, n, r.properties.get(n) if n not in ("hs_object_id", "createdate", "lastmodifieddate")
+        rows=[(r, display_name(r), [show(schema, n, r.properties.get(n) if n not in ("hs_object_id", "createdate", "lastmodifieddate")
                                              else records.values_of(r).get(n), owners) for n in state.columns]) for r in page.records],
         next_query=state.query_string() + f"&after={page.next_after}" if page.next_after else "",
         previous_query=state.query_string() + f"&before={page.previous_before}" if page.previous_before else "",

@@ -34,7 +34,7 @@ def test_board_columns_are_the_pipelines_stages_in_order_with_count_and_total(br
     first = html.split('data-stage="appointmentscheduled"')[1].split("</section>")[0]
     assert "2 records" in first and "Total: 3,000.00" in first and "Deal 0" in first and "Deal 2" not in first
     assert 'aria-label="Move Deal 0 to stage"' in first and ">Move to stage<" in first
-    assert 'draggable="true"' in first and "Close Date" in first
+    assert 'draggable="true"' in first and "Close Date" in first and "Dec. 1, 2026" in first
 
 
 def test_tickets_board_shows_priority(browser, rep):
