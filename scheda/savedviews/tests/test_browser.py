@@ -59,7 +59,8 @@ def test_drag_a_deal_to_another_stage(page, server, unique):
     page.goto("/deals/?mode=board")
     card = page.locator(f"#card-{deal}")
     expect(page.locator('section[data-stage="appointmentscheduled"]').locator(f"#card-{deal}")).to_be_visible()
-    card.drag_to(page.locator('section[data-stage="qualifiedtobuy"]'))
+    with page.expect_response(lambda answer: "/deals/board/move/" in answer.url):  # the move is stored
+        card.drag_to(page.locator('section[data-stage="qualifiedtobuy"]'))
     expect(page.locator('section[data-stage="qualifiedtobuy"]').get_by_role("link", name=f"Deal {unique}")).to_be_visible()
     expect(page.get_by_label(f"Move Deal {unique} to stage")).to_have_value("qualifiedtobuy")
     page.reload()
