@@ -223,9 +223,14 @@ class IndexCompiler(Compiler):
     a page), wrong when they are few, so the count decides (docs/DECISIONS.md 10)."""
 
     dense = False
+    # The record's own columns and the (object type, archived, column) index that orders them.
+    COLUMN_INDEXES = {"created_at": "record_type_created", "updated_at": "record_type_updated"}
 
     def sort_index(self, query: Query) -> str:
         prop = self.schema.properties[query.sort]
+        column_index = self.COLUMN_INDEXES.get(storage.COLUMNS.get(query.sort, ""))
+        if self.dense and connection.vendor == "sqlite" and column_index and not query.archived:
+            return f' INDEXED BY "{column_index}"'
         if (self.dense and connection.vendor == "sqlite" and query.sort not in storage.COLUMNS
                 and (prop.indexed or prop.unique) and self.schema.types[query.sort].indexed
                 and not (prop.unique and query.archived)):
