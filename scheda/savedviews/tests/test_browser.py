@@ -48,6 +48,12 @@ def test_filter_the_contacts_and_save_the_view(page, server, unique):
     page.reload()
     expect(page.get_by_text("1 record", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name=f"Ada {unique}")).to_be_visible()
+    # Sort by a column header: the header says so, and so does the URL.
+    header = page.get_by_role("columnheader", name="Create Date")
+    expect(header).to_have_attribute("aria-sort", "descending")
+    header.get_by_role("link").click()
+    expect(page.get_by_role("columnheader", name="Create Date")).to_have_attribute("aria-sort", "ascending")
+    expect(page).to_have_url(re.compile(r"sort=createdate&dir=asc"))
     page.get_by_role("tab", name="All contacts").click()
     expect(page.get_by_role("tab", name="All contacts")).to_have_attribute("aria-selected", "true")
     page.get_by_role("tab", name=f"Customers {unique}").click()
