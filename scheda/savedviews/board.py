@@ -9,12 +9,13 @@ from typing import Any
 from django.db import connection
 
 from scheda.objects.services import Schema
+from scheda.objects.types import WriteContext
 from scheda.pipelines.models import Pipeline, PipelineStage
 from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import storage
 from scheda.records.models import Record
-from scheda.records.query import Compiler, Filter, Query
-from scheda.savedviews.index import fetch, show
+from scheda.records.query import Filter, Query
+from scheda.savedviews.index import compiler_for, fetch, show
 
 CARDS_PER_COLUMN = 20
 # What a card shows under the record's name.
@@ -49,14 +50,15 @@ def with_filters(query: Query, extra: list[Filter]) -> Query:
     return Query(filter_groups=[group], text=query.text, sort=query.sort, descending=query.descending)
 
 
-def cards(schema: Schema, query: Query, pipeline: Pipeline, stage: PipelineStage, after: int | None) -> tuple[list[int], int | None]:
-    return Compiler(schema).page(with_filters(query, stage_filters(schema, pipeline, stage)), CARDS_PER_COLUMN, after)
+def cards(schema: Schema, query: Query, pipeline: Pipeline, stage: PipelineStage, after: int | None,
+          ctx: WriteContext | None = None) -> tuple[list[int], int | None]:
+    return compiler_for(schema, ctx).page(with_filters(query, stage_filters(schema, pipeline, stage)), CARDS_PER_COLUMN, after)
 
 
-def totals(schema: Schema, query: Query, pipeline: Pipeline) -> dict[str, tuple[int, float | None]]:
+def totals(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext | None = None) -> dict[str, tuple[int, float | None]]:
     """Count and (deals) sum of the amount per stage, in one grouped query over the pipeline."""
     _, stage_name = pipeline_properties(schema.object_type)
-    where, params = Compiler(schema).where(with_filters(query, stage_filters(schema, pipeline)))
+    where, params = compiler_for(schema, ctx).where(with_filters(query, stage_filters(schema, pipeline)))
     stage = storage.text_sql(stage_name)
     if schema.object_type.name == "deals" and "amount" in schema.properties:
         amount = storage.value_sql("amount")
@@ -70,11 +72,11 @@ def totals(schema: Schema, query: Query, pipeline: Pipeline) -> dict[str, tuple[
         return {str(row[0]): (row[1], float(row[2]) if row[2] is not None else None) for row in cursor.fetchall()}
 
 
-def board(schema: Schema, query: Query, pipeline: Pipeline) -> list[Column]:
+def board(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext | None = None) -> list[Column]:
     stages = [s for s in pipeline.stages.all() if not s.archived]
-    pages = {s.stage_id: cards(schema, query, pipeline, s, None) for s in stages}
+    pages = {s.stage_id: cards(schema, query, pipeline, s, None, ctx) for s in stages}
     records = {r.pk: r for r in fetch(schema, query, [i for ids, _ in pages.values() for i in ids])}
-    sums = totals(schema, query, pipeline)
+    sums = totals(schema, query, pipeline, ctx)
     columns = []
     for stage in stages:
         ids, after = pages[stage.stage_id]

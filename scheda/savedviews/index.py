@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from scheda.errors import ValidationFailed
 from scheda.objects.models import PropertyDefinition
 from scheda.objects.services import Schema
+from scheda.objects.types import WriteContext
 from scheda.records import storage
 from scheda.records.models import Record
 from scheda.records.query import Compiler, Filter, Query
@@ -89,7 +90,15 @@ def is_indexed(schema: Schema, name: str) -> bool:
     return name in storage.COLUMNS or ((prop.indexed or prop.unique) and schema.types[name].indexed)
 
 
-def filter_problem(schema: Schema, item: dict[str, Any]) -> tuple[str, str] | None:
+def compiler_for(schema: Schema, ctx: WriteContext | None) -> Compiler:
+    """A compiler sharing `ctx`: what checking values reads (the owners) is read once a request."""
+    compiler = Compiler(schema)
+    if ctx is not None:
+        compiler.ctx = ctx
+    return compiler
+
+
+def filter_problem(schema: Schema, item: dict[str, Any], ctx: WriteContext | None = None) -> tuple[str, str] | None:
     """(field, message) of what is wrong with one filter, or None: the field is "property",
     "operator" or "value", so the page puts the message next to it."""
     name, operator = item.get("propertyName") or "", item.get("operator") or ""
@@ -106,7 +115,7 @@ def filter_problem(schema: Schema, item: dict[str, Any]) -> tuple[str, str] | No
     if value is None or str(value).strip() == "":
         return "value", str(_("Enter a value"))
     try:
-        Compiler(schema).condition(Filter(name, operator, str(value).strip()))
+        compiler_for(schema, ctx).condition(Filter(name, operator, str(value).strip()))
     except ValidationFailed as exc:
         return "value", exc.message.replace(f"Filter on {name}: ", "")
     return None
@@ -158,9 +167,9 @@ class State:
     def without_filter(self, index: int) -> str:
         return self.edit(filters=[f for i, f in enumerate(self.filters) if i != index])
 
-    def query(self, schema: Schema, extra: list[Filter] | None = None) -> Query:
+    def query(self, schema: Schema, extra: list[Filter] | None = None, ctx: WriteContext | None = None) -> Query:
         filters = [Filter(f["propertyName"], f["operator"], None if f["operator"] in VALUELESS else str(f["value"]).strip())
-                   for f in self.filters if not filter_problem(schema, f)]
+                   for f in self.filters if not filter_problem(schema, f, ctx)]
         filters += extra or []
         return Query(filter_groups=[filters] if filters else [], text=self.text, sort=self.sort, descending=self.descending)
 
@@ -280,12 +289,13 @@ class IndexCompiler(Compiler):
 
 
 def page_of(schema: Schema, query: Query, *, after: int | None = None, before: int | None = None,
-            limit: int | None = None) -> Page:
+            limit: int | None = None, ctx: WriteContext | None = None) -> Page:
     """One page after the record `after` or before the record `before` (the first page with
     neither): the page before is the page after in the reversed order, read backwards (empty
     values come first going up and last going down, so the reversed order is exactly the
     reverse)."""
     compiler, limit = IndexCompiler(schema), limit or PAGE_SIZE
+    compiler.ctx = ctx or compiler.ctx
     count, capped = count_of(compiler, query)
     # Past the cap at least one record in COUNT_CAP matches, so walking the sort index reads at
     # most about limit * total / COUNT_CAP rows for a page.

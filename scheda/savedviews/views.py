@@ -17,6 +17,7 @@ from scheda.accounts.models import User
 from scheda.errors import NotFound, SchedaError, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import Schema, get_object_type, load_schema
+from scheda.objects.types import WriteContext
 from scheda.pipelines.services import pipeline_properties
 from scheda.records import services as records
 from scheda.records.services import Author, Source, display_name
@@ -92,12 +93,12 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
         for key in ("fp", "fo", "fv"):
             data.setlist(key, data.getlist(key)[:-1])
     state, view = _state(schema, request, data, saved)
-    owners = _owners()
+    owners, ctx = _owners(), WriteContext()
     # A refused filter goes back into the "Add filter" form with its message; the page shows the rest.
     adding: dict[str, Any] = {"propertyName": new.get("fp", ""), "operator": "", "value": "", "field": "", "error": ""}
     good = []
     for item in state.filters:
-        problem = filter_problem(schema, item)
+        problem = filter_problem(schema, item, ctx)
         if problem and not adding["error"]:
             adding.update(item, field=problem[0], error=problem[1])
         elif not problem:
@@ -135,13 +136,13 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
     }
     if state.mode == "board":
         pipelines, pipeline = boards.pick_pipeline(schema, state.pipeline)
-        query = state.query(schema)
-        columns = boards.board(schema, query, pipeline) if pipeline else []
+        query = state.query(schema, ctx=ctx)
+        columns = boards.board(schema, query, pipeline, ctx) if pipeline else []
         context.update(pipelines=pipelines, pipeline=pipeline, columns=[
             (c, [(r, display_name(r), boards.card_facts(schema, r)) for r in c.cards]) for c in columns],
             board_message=data.get("message", ""))
         return context
-    page = page_of(schema, state.query(schema), after=cursor(data.get("after")), before=cursor(data.get("before")))
+    page = page_of(schema, state.query(schema, ctx=ctx), after=cursor(data.get("after")), before=cursor(data.get("before")), ctx=ctx)
     name_column = object_type.primary_display_property if object_type.name != "contacts" else None
     context.update(
         page=page,
@@ -240,8 +241,9 @@ def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
     stage = next((s for s in pipeline.stages.all() if s.stage_id == request.GET.get("stage") and not s.archived), None)
     if stage is None:
         raise Http404(_("No such stage"))
-    query = state.query(schema)  # leaves out a refused filter
-    ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")))
+    ctx = WriteContext()
+    query = state.query(schema, ctx=ctx)  # leaves out a refused filter
+    ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")), ctx)
     cards = [(r, display_name(r), boards.card_facts(schema, r)) for r in fetch(schema, query, ids)]
     return render(request, "savedviews/index.html#more-cards", {
         "cards": cards, "column": boards.Column(stage, [], after, 0, None), "state": state, "object_name": object_name,
