@@ -4,6 +4,7 @@ the search box, and a query count that does not grow with the page."""
 import re
 
 import pytest
+from django.db import connection
 
 from scheda.records import services as records
 from scheda.savedviews import index
@@ -104,14 +105,17 @@ def test_count_stops_at_the_cap(browser, contacts, monkeypatch):
 def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, django_assert_num_queries):
     query = "edited=1&fp=lifecyclestage&fo=EQ&fv=lead&col=email&col=hubspot_owner_id&col=createdate&sort=lastname&dir=asc"
     get(browser, query)  # the schema is cached per process after the first load
-    with django_assert_num_queries(10):
+    # PostgreSQL reads the empty last names and the others as two ranges (index.IndexCompiler).
+    expected = 11 if connection.vendor == "postgresql" else 10
+    with django_assert_num_queries(expected):
         small = get(browser, query)
     for n in range(30):
         records.create_record("contacts", {"email": f"more{n}@example.com", "lastname": f"M{n}", "lifecyclestage": "lead"}, rep)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(expected):
         full = get(browser, query)
     assert len(names(full)) == 25 > len(names(small))
-    # "My contacts" checks its owner filter against the active users once, not once per use.
+    # "My contacts" checks its owner filter against the active users once, not once per use;
+    # its sort is the create date, one range on both databases.
     with django_assert_num_queries(11):
         get(browser, "view=mine")
 
@@ -148,7 +152,7 @@ def test_keyset_walks_match_one_big_page_with_empty_and_equal_values(contacts, r
         monkeypatch.setattr(index, "COUNT_CAP", 5)
     seen, page = [], index.page_of(schema, query, limit=3)
     pages = [page]
-    while True:
+    for _ in range(20):
         seen += [r.pk for r in page.records]
         if page.next_after is None:
             break
@@ -157,7 +161,9 @@ def test_keyset_walks_match_one_big_page_with_empty_and_equal_values(contacts, r
     assert seen == whole
     back = pages[-1]
     backwards = [r.pk for r in back.records]
-    while back.previous_before is not None:
+    for _ in range(20):
+        if back.previous_before is None:
+            break
         back = index.page_of(schema, query, limit=3, before=back.previous_before)
         backwards = [r.pk for r in back.records] + backwards
     assert backwards == whole
