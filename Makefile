@@ -50,7 +50,9 @@ bench: install-dev
 	$(VENV)/bin/python bench/run.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/api.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/timeline.py --size $(BENCH_SIZE)
+	$(VENV)/bin/python bench/record_page.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/search.py --size $(BENCH_SIZE)
+	$(VENV)/bin/python bench/index.py --size $(BENCH_SIZE)
 
 screenshots: install-dev
 	$(VENV)/bin/python docs/screenshots/take.py

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "scheda.pipelines",
     "scheda.activities",
     "scheda.layouts",
+    "scheda.savedviews",
     "scheda.api",
     "scheda.web",
     "scheda.demo",

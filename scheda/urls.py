@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("scheda.web.urls")),
     path("", include("scheda.activities.urls")),
     path("", include("scheda.layouts.urls")),
+    path("", include("scheda.savedviews.urls")),
     path("", include("scheda.records.urls")),
     # After the web pages: ninja's API also answers "" (with a 404), which would hide the home page.
     path("", api.urls),

@@ -1,0 +1,73 @@
+"""`make bench`: the contacts index page (10,000 contacts in S, 1,000,000 in L).
+
+Prints server time (p50/p95, in process, no network) of the whole HTML response of /contacts/,
+signed in, through Django's test client (middleware, session, view, template), and the number
+of queries it takes, for:
+- "All contacts" sorted by create date (the default view);
+- lifecycle stage = customer (a sixth of the contacts match), sorted by last name both ways,
+  and by create date, with the next page (keyset `after`) and the way back (`before`);
+- a search for a surname.
+Only companies and contacts are generated: the page reads nothing else. Runs on SQLite in a
+temporary folder, or on the PostgreSQL named by BENCH_DATABASE_URL; --data-dir reuses a set.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dataset, percentiles, setup
+
+args = setup("index")
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from scheda.records.models import Record  # noqa: E402
+
+settings.ALLOWED_HOSTS = ["*"]
+user = dataset(args, "index page", only=("companies", "contacts"))  # the page reads nothing else
+contacts = Record.objects.filter(object_type__name="contacts", archived=False).count()
+print(f"  {contacts:,} contacts")
+client = Client()
+client.force_login(user)
+
+
+def measure(label: str, query: str) -> str:
+    def once() -> tuple[float, int, bytes]:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(f"/contacts/?{query}")
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.content[:500]
+        return elapsed, len(queries), response.content
+
+    once()  # the first request of the process loads the schema
+    _, count, content = once()
+    p50, p95 = percentiles([once()[0] for _ in range(args.reads)])
+    html = content.decode()
+    shown = re.search(r'class="record-count"[^>]*>([^<]+)<', html)
+    rows = html.count('<th scope="row">')
+    print(f"  {label}: p50 {p50:.2f} ms, p95 {p95:.2f} ms, {count} queries, {rows} rows, \"{shown[1] if shown else '?'}\"")
+    return html
+
+
+customers = "edited=1&fp=lifecyclestage&fo=EQ&fv=customer&col=email&col=phone&col=hubspot_owner_id&col=lifecyclestage&col=createdate"
+measure("All contacts (by create date)", "view=all")
+by_name = measure("lifecycle stage = customer, by last name A to Z", f"{customers}&sort=lastname&dir=asc")
+after = re.search(r"after=(\d+)", by_name)
+measure("  its next page (keyset `after`)", f"{customers}&sort=lastname&dir=asc&after={after[1] if after else ''}")
+measure("lifecycle stage = customer, by last name Z to A", f"{customers}&sort=lastname&dir=desc")
+first = measure("lifecycle stage = customer, by create date", f"{customers}&sort=createdate&dir=desc")
+after = re.search(r"after=(\d+)", first)
+second = measure("  its next page (keyset `after`)", f"{customers}&sort=createdate&dir=desc&after={after[1] if after else ''}")
+before = re.search(r"before=(\d+)", second)
+measure("  and back to the first (keyset `before`)", f"{customers}&sort=createdate&dir=desc&before={before[1] if before else ''}")
+measure("search 'rossi'", "view=all&q=rossi")
+sys.stdout.flush()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SavedViewsConfig(AppConfig):
+    name = "scheda.savedviews"
+    label = "savedviews"

@@ -1,0 +1,341 @@
+"""What an index page shows: the state a URL (or a saved view) carries, the operators each
+property type offers, and one page of records, its neighbours' cursors and its count, all through
+scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.http import QueryDict
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from scheda.errors import ValidationFailed
+from scheda.objects.models import PropertyDefinition
+from scheda.objects.services import Schema
+from scheda.objects.types import WriteContext
+from scheda.records import storage
+from scheda.records.models import Record
+from scheda.records.query import Compiler, Filter, Query
+
+PAGE_SIZE = 25
+# Counting stops here: "10,000+ records" reads at most this many rows (docs/DECISIONS.md 13).
+COUNT_CAP = 10_000
+# The first columns of a new view, after the record's name (HubSpot's defaults).
+DEFAULT_COLUMNS = {
+    "contacts": ["email", "phone", "hubspot_owner_id", "lifecyclestage", "createdate"],
+    "companies": ["domain", "hubspot_owner_id", "city", "industry", "createdate"],
+    "deals": ["dealstage", "amount", "closedate", "hubspot_owner_id", "createdate"],
+    "tickets": ["hs_pipeline_stage", "hs_ticket_priority", "hubspot_owner_id", "createdate"],
+}
+OPERATOR_LABELS = {
+    "EQ": _("is equal to"), "NEQ": _("is not equal to"), "CONTAINS_TOKEN": _("contains"),
+    "NOT_CONTAINS_TOKEN": _("doesn't contain"), "GT": _("is greater than"), "LT": _("is less than"),
+    "HAS_PROPERTY": _("is known"), "NOT_HAS_PROPERTY": _("is unknown"),
+}
+DATE_LABELS = {"LT": _("is before"), "GT": _("is after")}
+KIND_OPERATORS = {
+    "text": ["EQ", "NEQ", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"],
+    "number": ["EQ", "NEQ", "GT", "LT", "HAS_PROPERTY", "NOT_HAS_PROPERTY"],
+    "date": ["LT", "GT", "HAS_PROPERTY", "NOT_HAS_PROPERTY"],
+    "choice": ["EQ", "NEQ", "HAS_PROPERTY", "NOT_HAS_PROPERTY"],
+}
+VALUELESS = {"HAS_PROPERTY", "NOT_HAS_PROPERTY"}
+
+
+def show(schema: Schema, name: str, value: Any, owners: dict[str, str] | None = None) -> str:
+    """A value as a cell or a card shows it: owners by name, dates as dates in the user's language."""
+    if value is None or value == "":
+        return "--"
+    prop = schema.properties[name]
+    if prop.referenced_object_type == "OWNER":
+        return (owners or {}).get(str(value), str(value))
+    if prop.type in ("date", "datetime"):
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+        if prop.type == "datetime":
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return formats.date_format(moment, "DATE_FORMAT")
+    return schema.types[name].display(prop, value)
+
+
+def kind_of(prop: PropertyDefinition) -> str:
+    if prop.referenced_object_type == "OWNER" or prop.type in ("enumeration", "bool"):
+        return "choice"
+    if prop.type == "number":
+        return "number"
+    if prop.type in ("date", "datetime"):
+        return "date"
+    return "text"
+
+
+def operators_of(prop: PropertyDefinition) -> list[tuple[str, str]]:
+    kind = kind_of(prop)
+    labels = {**OPERATOR_LABELS, **DATE_LABELS} if kind == "date" else OPERATOR_LABELS
+    return [(code, str(labels[code])) for code in KIND_OPERATORS[kind]]
+
+
+def is_indexed(schema: Schema, name: str) -> bool:
+    """Filter and sort only where an index answers: on an unindexed property either would read
+    every record of the object."""
+    prop = schema.properties.get(name)
+    if prop is None:
+        return False
+    return name in storage.COLUMNS or ((prop.indexed or prop.unique) and schema.types[name].indexed)
+
+
+def compiler_for(schema: Schema, ctx: WriteContext | None) -> Compiler:
+    """A compiler sharing `ctx`: what checking values reads (the owners) is read once a request."""
+    compiler = Compiler(schema)
+    if ctx is not None:
+        compiler.ctx = ctx
+    return compiler
+
+
+def filter_problem(schema: Schema, item: dict[str, Any], ctx: WriteContext | None = None) -> tuple[str, str] | None:
+    """(field, message) of what is wrong with one filter, or None: the field is "property",
+    "operator" or "value", so the page puts the message next to it."""
+    name, operator = item.get("propertyName") or "", item.get("operator") or ""
+    prop = schema.properties.get(name)
+    if prop is None:
+        return "property", str(_("Choose a property"))
+    if not is_indexed(schema, name):
+        return "property", str(_("%(label)s is not indexed: an admin can index it to filter on it") % {"label": prop.label})
+    if operator not in dict(operators_of(prop)):
+        return "operator", str(_("Choose an operator"))
+    if operator in VALUELESS:
+        return None
+    value = item.get("value")
+    if value is None or str(value).strip() == "":
+        return "value", str(_("Enter a value"))
+    try:
+        compiler_for(schema, ctx).condition(Filter(name, operator, str(value).strip()))
+    except ValidationFailed as exc:
+        return "value", exc.message.replace(f"Filter on {name}: ", "")
+    return None
+
+
+@dataclass
+class State:
+    """What an index page shows. A URL carries it whole, so a reload shows the same page."""
+
+    view: str = "all"
+    columns: list[str] = field(default_factory=list)
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    sort: str = "hs_object_id"
+    descending: bool = True
+    text: str = ""
+    mode: str = "table"
+    pipeline: str = ""
+    # Columns, filters or sort differ from the view's own (the URL says so with edited=1).
+    edited: bool = False
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        state = replace(self, **changes) if changes else self
+        pairs = [("view", state.view)]
+        if state.edited:
+            pairs.append(("edited", "1"))
+            pairs += [("col", name) for name in state.columns]
+            for item in state.filters:
+                pairs += [("fp", item["propertyName"]), ("fo", item["operator"]), ("fv", str(item.get("value") or ""))]
+            pairs += [("sort", state.sort), ("dir", "desc" if state.descending else "asc")]
+        if state.text:
+            pairs.append(("q", state.text))
+        if state.mode != "table":
+            pairs.append(("mode", state.mode))
+        if state.pipeline:
+            pairs.append(("pipeline", state.pipeline))
+        return pairs
+
+    def query_string(self, **changes: Any) -> str:
+        return urlencode(self.params(**changes))
+
+    def edit(self, **changes: Any) -> str:
+        """The query string of this state with columns, filters or sort changed."""
+        return self.query_string(edited=True, **changes)
+
+    def sort_by(self, name: str) -> str:
+        descending = not self.descending if name == self.sort else name in storage.COLUMNS
+        return self.edit(sort=name, descending=descending)
+
+    def without_filter(self, index: int) -> str:
+        return self.edit(filters=[f for i, f in enumerate(self.filters) if i != index])
+
+    def query(self, schema: Schema, extra: list[Filter] | None = None, ctx: WriteContext | None = None) -> Query:
+        filters = [Filter(f["propertyName"], f["operator"], None if f["operator"] in VALUELESS else str(f["value"]).strip())
+                   for f in self.filters if not filter_problem(schema, f, ctx)]
+        filters += extra or []
+        return Query(filter_groups=[filters] if filters else [], text=self.text, sort=self.sort, descending=self.descending)
+
+
+def default_state(schema: Schema, view: str, user_id: int) -> State:
+    """"All contacts" (view "all") and "My contacts" (view "mine"): HubSpot's default views."""
+    columns = [n for n in DEFAULT_COLUMNS.get(schema.object_type.name, [schema.object_type.primary_display_property, "createdate"])
+               if n in schema.properties and n != schema.object_type.primary_display_property]
+    filters = [{"propertyName": "hubspot_owner_id", "operator": "EQ", "value": str(user_id)}] if view == "mine" else []
+    return State(view=view, columns=columns, filters=filters, sort="createdate", descending=True)
+
+
+def parse_state(schema: Schema, data: QueryDict, base: State) -> State:
+    """The state a request asks for: the view's own (`base`) unless the URL says it was edited."""
+    state = replace(base)
+    if data.get("edited") == "1":
+        state.edited = True
+        state.columns = [n for n in data.getlist("col") if n in schema.properties] or state.columns
+        state.filters = [{"propertyName": p, "operator": o, "value": v}
+                         for p, o, v in zip(data.getlist("fp"), data.getlist("fo"), data.getlist("fv"), strict=False) if p]
+        sort = data.get("sort", state.sort)
+        state.sort = sort if is_indexed(schema, sort) else base.sort
+        state.descending = data.get("dir", "desc") != "asc"
+    state.text = (data.get("q") or "").strip()[:200]
+    mode = data.get("mode") or ""
+    if mode in ("table", "board"):
+        state.mode = mode
+    state.pipeline = data.get("pipeline", "")[:64]
+    return state
+
+
+@dataclass
+class Page:
+    records: list[Record]
+    next_after: int | None
+    previous_before: int | None
+    count: int
+    capped: bool
+
+
+def cursor(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def fetch(schema: Schema, query: Query, ids: list[int]) -> list[Record]:
+    """The records of `ids` in that order, with their object type set (no query per record)."""
+    found = {r.pk: r for r in Record.objects.filter(pk__in=ids)} if ids else {}
+    for record in found.values():
+        record.object_type = schema.object_type
+    return [found[i] for i in ids if i in found]
+
+
+class IndexCompiler(Compiler):
+    """With `dense` set, SQLite reads the rows in the order of the sort property's own index and
+    filters them on the way, instead of finding every match through the filter's index and
+    sorting them all: right when the matches are many (a sixth of 1M contacts: 6.2 s -> 1 ms for
+    a page), wrong when they are few, so the count decides (docs/DECISIONS.md 13)."""
+
+    dense = False
+    # The record's own columns and the (object type, archived, column) index that orders them.
+    COLUMN_INDEXES = {"created_at": "record_type_created", "updated_at": "record_type_updated"}
+
+    @staticmethod
+    def cursor_param(name: str, value: Any) -> tuple[str, Any]:
+        """The cursor record's value, as read back, as a parameter compared with `value_sql`."""
+        if name in storage.COLUMNS or connection.vendor != "postgresql":
+            return "%s", value
+        return "%s::jsonb", value
+
+    def sort_index(self, query: Query) -> str:
+        prop = self.schema.properties[query.sort]
+        column_index = self.COLUMN_INDEXES.get(storage.COLUMNS.get(query.sort, ""))
+        if self.dense and connection.vendor == "sqlite" and column_index and not query.archived:
+            return f' INDEXED BY "{column_index}"'
+        if (self.dense and connection.vendor == "sqlite" and query.sort not in storage.COLUMNS
+                and (prop.indexed or prop.unique) and self.schema.types[query.sort].indexed
+                and not (prop.unique and query.archived)):
+            return f' INDEXED BY "{storage.index_name(prop)}"'
+        return super().sort_index(query)
+
+    def page(self, query: Query, limit: int, after: int | None) -> tuple[list[int], int | None]:
+        """The page is read in up to three ranges an index can seek to and read in order, each
+        holding only values or only empty ones (the cursor's value with later ids, the later
+        values, the empty values), instead of Compiler.page's single OR condition after a
+        cursor, which SQLite can only evaluate walking the index from its start (the page before
+        page 2 of 1M contacts read them all, 5 s). On PostgreSQL the first page is read so too:
+        an index holds empty values last going up, so "empty first going up" in one ORDER BY
+        sorts every match (470 ms for all contacts at L)."""
+        postgresql = connection.vendor == "postgresql"
+        if query.sort == "hs_object_id" or (after is None and not postgresql):
+            return super().page(query, limit, after)
+        column = storage.value_sql(query.sort)
+        down = query.descending
+        later, order = ("<", "DESC") if down else (">", "ASC")
+        by_id = f"records_record.id {later} %s"
+        by_value = f"{column} {order}, records_record.id {order}"
+        by_id_only = f"records_record.id {order}"
+        never_empty = query.sort in storage.COLUMNS  # create and modified dates
+        if after is None:
+            ranges: list[tuple[str, list[Any], str]] = [(f"{column} IS NOT NULL", [], by_value)]
+            if not never_empty:  # empty values come first going up, last going down
+                ranges.insert(len(ranges) if down else 0, (f"{column} IS NULL", [], by_id_only))
+        else:
+            with connection.cursor() as cursor:
+                # On PostgreSQL the value comes back as JSON text and is compared as jsonb again.
+                read = f"{column}::text" if postgresql and query.sort not in storage.COLUMNS else column
+                cursor.execute(f"SELECT {read} FROM records_record WHERE id = %s", [after])
+                row = cursor.fetchone()
+            if row is None:
+                return super().page(query, limit, after)
+            value = row[0]
+            if value is None:
+                ranges = [(f"{column} IS NULL AND {by_id}", [after], by_id_only)]
+                ranges += [] if down else [(f"{column} IS NOT NULL", [], by_value)]
+            else:
+                mark, param = self.cursor_param(query.sort, value)
+                ranges = [(f"{column} = {mark} AND {by_id}", [param, after], by_id_only), (f"{column} {later} {mark}", [param], by_value)]
+                ranges += [(f"{column} IS NULL", [], by_id_only)] if down and not never_empty else []
+        where, params = self.where(query)
+        ids: list[int] = []
+        for condition, extra, ordering in ranges:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where} AND {condition}"
+                               f" ORDER BY {ordering} LIMIT %s", [*params, *extra, limit + 1 - len(ids)])
+                ids += [r[0] for r in cursor.fetchall()]
+            if len(ids) > limit:
+                break
+        more = len(ids) > limit
+        ids = ids[:limit]
+        return ids, (ids[-1] if more and ids else None)
+
+
+def page_of(schema: Schema, query: Query, *, after: int | None = None, before: int | None = None,
+            limit: int | None = None, ctx: WriteContext | None = None) -> Page:
+    """One page after the record `after` or before the record `before` (the first page with
+    neither): the page before is the page after in the reversed order, read backwards (empty
+    values come first going up and last going down, so the reversed order is exactly the
+    reverse)."""
+    compiler, limit = IndexCompiler(schema), limit or PAGE_SIZE
+    compiler.ctx = ctx or compiler.ctx
+    count, capped = count_of(compiler, query)
+    # Past the cap at least one record in COUNT_CAP matches, so walking the sort index reads at
+    # most about limit * total / COUNT_CAP rows for a page.
+    compiler.dense = capped
+    if before is not None:
+        ids, further = compiler.page(replace(query, descending=not query.descending), limit, before)
+        ids.reverse()
+        previous = ids[0] if further is not None and ids else None
+        next_after = ids[-1] if ids else None
+    if before is not None and not ids:  # nothing before that record: the first page
+        before = None
+    if before is None:
+        ids, next_after = compiler.page(query, limit, after)
+        previous = ids[0] if after is not None and ids else None
+    return Page(fetch(schema, query, ids), next_after, previous, count, capped)
+
+
+def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[int, bool]:
+    """The number of matching records up to `cap`, and whether there are more: a count reads
+    every matching row, so past the cap it stops (docs/DECISIONS.md 13)."""
+    cap = cap or COUNT_CAP
+    where, params = compiler.where(query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM records_record WHERE {where} LIMIT %s) capped", [*params, cap + 1])
+        count = cursor.fetchone()[0]
+    return min(count, cap), count > cap
