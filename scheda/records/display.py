@@ -28,7 +28,8 @@ class Presenter:
         if self._users is None:
             from scheda.accounts.models import User
 
-            self._users = {u.pk: u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")}
+            # Every user, so a deactivated owner still shows by name; only active ones are offered.
+            self._users = {u.pk: u for u in User.objects.order_by("first_name", "last_name", "email")}
         return self._users
 
     def _pipelines(self) -> dict[str, list[dict[str, str]]]:
@@ -46,7 +47,7 @@ class Presenter:
 
     def options(self, prop: PropertyDefinition) -> list[dict[str, str]]:
         if prop.referenced_object_type == "OWNER":
-            return [{"value": str(pk), "label": str(user)} for pk, user in self.users.items()]
+            return [{"value": str(pk), "label": str(user)} for pk, user in self.users.items() if user.is_active]
         if prop.name in PIPELINE_PROPERTIES and not prop.options:
             return self._pipelines().get(prop.name, [])
         return list(prop.options)
@@ -66,7 +67,7 @@ class Presenter:
                 moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
             except ValueError:
                 return str(value)
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
         if prop.type == "date":
             try:
                 return formats.date_format(date.fromisoformat(str(value)), "DATE_FORMAT")

@@ -13,9 +13,10 @@ from scheda.objects.types import WriteContext
 from scheda.pipelines.models import Pipeline, PipelineStage
 from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import storage
+from scheda.records.display import Presenter
 from scheda.records.models import Record
 from scheda.records.query import Filter, Query
-from scheda.savedviews.index import compiler_for, fetch, show
+from scheda.savedviews.index import compiler_for, fetch
 
 CARDS_PER_COLUMN = 20
 # What a card shows under the record's name.
@@ -86,10 +87,11 @@ def board(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext | 
     return columns
 
 
-def card_facts(schema: Schema, record: Record) -> list[tuple[str, Any]]:
+def card_facts(presenter: Presenter, record: Record) -> list[tuple[str, Any]]:
+    schema = presenter.schema
     facts = []
     for name in CARD_PROPERTIES.get(schema.object_type.name, []):
         value = record.properties.get(name)
         if name in schema.properties and value not in (None, ""):
-            facts.append((schema.properties[name].label, show(schema, name, value)))
+            facts.append((schema.properties[name].label, presenter.show(name, value)))
     return facts

@@ -5,13 +5,11 @@ scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
 from django.http import QueryDict
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from scheda.errors import ValidationFailed
@@ -45,24 +43,6 @@ KIND_OPERATORS = {
     "choice": ["EQ", "NEQ", "HAS_PROPERTY", "NOT_HAS_PROPERTY"],
 }
 VALUELESS = {"HAS_PROPERTY", "NOT_HAS_PROPERTY"}
-
-
-def show(schema: Schema, name: str, value: Any, owners: dict[str, str] | None = None) -> str:
-    """A value as a cell or a card shows it: owners by name, dates as dates in the user's language."""
-    if value is None or value == "":
-        return "--"
-    prop = schema.properties[name]
-    if prop.referenced_object_type == "OWNER":
-        return (owners or {}).get(str(value), str(value))
-    if prop.type in ("date", "datetime"):
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            return str(value)
-        if prop.type == "datetime":
-            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-        return formats.date_format(moment, "DATE_FORMAT")
-    return schema.types[name].display(prop, value)
 
 
 def kind_of(prop: PropertyDefinition) -> str:

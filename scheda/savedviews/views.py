@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from scheda.accounts.models import User
 from scheda.errors import NotFound, SchedaError, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import Schema, get_object_type, load_schema
 from scheda.objects.types import WriteContext
 from scheda.pipelines.services import pipeline_properties
 from scheda.records import services as records
+from scheda.records.display import Presenter
 from scheda.records.services import Author, Source, display_name
 from scheda.savedviews import board as boards
 from scheda.savedviews import services
@@ -35,7 +35,6 @@ from scheda.savedviews.index import (
     operators_of,
     page_of,
     parse_state,
-    show,
 )
 from scheda.savedviews.models import SavedView
 
@@ -48,11 +47,6 @@ def _schema(object_name: str) -> Schema:
     if object_type.is_activity or object_name != object_type.name:
         raise Http404(_("No such object"))
     return load_schema(object_type)
-
-
-def _owners() -> dict[str, str]:
-    return {str(u.pk): (f"{u.first_name} {u.last_name}".strip() or u.email)
-            for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")}
 
 
 def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[SavedView]) -> tuple[State, SavedView | None]:
@@ -70,17 +64,6 @@ def _has_board(schema: Schema) -> bool:
     return pipeline_properties(schema.object_type)[1] in schema.properties and schema.object_type.pipelines.filter(archived=False).exists()
 
 
-def _choices(schema: Schema, name: str, owners: dict[str, str]) -> list[tuple[str, str]]:
-    prop = schema.properties[name]
-    if prop.referenced_object_type == "OWNER":
-        return list(owners.items())
-    if prop.type == "bool":
-        return [("true", _("Yes")), ("false", _("No"))]
-    if prop.type == "enumeration":
-        return [(o["value"], o["label"]) for o in prop.options]
-    return []
-
-
 def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form_errors: dict[str, str] | None = None,
                   form_values: dict[str, Any] | None = None) -> dict[str, Any]:
     object_type: ObjectType = schema.object_type
@@ -93,7 +76,7 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
         for key in ("fp", "fo", "fv"):
             data.setlist(key, data.getlist(key)[:-1])
     state, view = _state(schema, request, data, saved)
-    owners, ctx = _owners(), WriteContext()
+    presenter, ctx = Presenter(schema), WriteContext()
     # A refused filter goes back into the "Add filter" form with its message; the page shows the rest.
     adding: dict[str, Any] = {"propertyName": new.get("fp", ""), "operator": "", "value": "", "field": "", "error": ""}
     good = []
@@ -119,11 +102,12 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
         "state": state, "view": view, "tabs": tabs, "has_board": has_board,
         "index_url": reverse("record_index", args=[object_type.name]),
         "filters": [(i, schema.properties[f["propertyName"]].label, dict(operators_of(schema.properties[f["propertyName"]]))[f["operator"]],
-                     "" if f["operator"] in VALUELESS else show(schema, f["propertyName"], f["value"], owners), state.without_filter(i))
+                     "" if f["operator"] in VALUELESS else presenter.show(f["propertyName"], f["value"]) or "--", state.without_filter(i))
                     for i, f in enumerate(state.filters)],
         "filterable": filterable, "adding": adding,
         "adding_operators": operators_of(adding_prop) if adding_prop and adding_prop in filterable else [],
-        "adding_choices": _choices(schema, adding_prop.name, owners) if adding_prop and kind_of(adding_prop) == "choice" else [],
+        "adding_choices": [(o["value"], o["label"]) for o in presenter.field(adding_prop.name, None)["options"]]
+        if adding_prop and kind_of(adding_prop) == "choice" else [],
         "adding_kind": kind_of(adding_prop) if adding_prop else "",
         "all_columns": sorted(((n, p.label) for n, p in schema.properties.items() if not p.hidden), key=lambda c: str(c[1]).lower()),
         "form_errors": form_errors or {}, "form_values": form_values or {},
@@ -139,7 +123,7 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
         query = state.query(schema, ctx=ctx)
         columns = boards.board(schema, query, pipeline, ctx) if pipeline else []
         context.update(pipelines=pipelines, pipeline=pipeline, columns=[
-            (c, [(r, display_name(r), boards.card_facts(schema, r)) for r in c.cards]) for c in columns],
+            (c, [(r, display_name(r), boards.card_facts(presenter, r)) for r in c.cards]) for c in columns],
             board_message=data.get("message", ""))
         return context
     page = page_of(schema, state.query(schema, ctx=ctx), after=cursor(data.get("after")), before=cursor(data.get("before")), ctx=ctx)
@@ -151,8 +135,7 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
                  for name in state.columns],
         name_sort=(name_column, state.sort_by(name_column), ("descending" if state.descending else "ascending") if name_column == state.sort else "none")
         if name_column and is_indexed(schema, name_column) else None,
-        rows=[(r, display_name(r), [show(schema, n, r.properties.get(n) if n not in ("hs_object_id", "createdate", "lastmodifieddate")
-                                             else records.values_of(r).get(n), owners) for n in state.columns]) for r in page.records],
+        rows=[(r, display_name(r), [presenter.show(n, records.values_of(r).get(n)) or "--" for n in state.columns]) for r in page.records],
         next_query=state.query_string() + f"&after={page.next_after}" if page.next_after else "",
         previous_query=state.query_string() + f"&before={page.previous_before}" if page.previous_before else "",
     )
@@ -244,7 +227,8 @@ def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
     ctx = WriteContext()
     query = state.query(schema, ctx=ctx)  # leaves out a refused filter
     ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")), ctx)
-    cards = [(r, display_name(r), boards.card_facts(schema, r)) for r in fetch(schema, query, ids)]
+    presenter = Presenter(schema)
+    cards = [(r, display_name(r), boards.card_facts(presenter, r)) for r in fetch(schema, query, ids)]
     return render(request, "savedviews/index.html#more-cards", {
         "cards": cards, "column": boards.Column(stage, [], after, 0, None), "state": state, "object_name": object_name,
         "keep_all": state.params(),

@@ -1,18 +1,6 @@
 import pytest
 
 from scheda.records import services as records
-from scheda.records.services import Author, Source
-
-
-@pytest.fixture
-def rep(owner):
-    return Author(Source.UI, user=owner)
-
-
-@pytest.fixture
-def browser(client, owner):
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture
