@@ -50,7 +50,8 @@ def _lines(text: str) -> list[str]:
 def parse_form(data, current: dict[str, Any]) -> dict[str, Any]:
     """The layout config the editor's form describes."""
     left = []
-    for position in range(int(data.get("sections", "0") or 0) + 1):
+    sections = data.get("sections", "")
+    for position in range(min(int(sections), 50) + 1 if sections.isdigit() else 1):
         label = data.get(f"left-{position}-label", "").strip()
         props = _lines(data.get(f"left-{position}-properties", ""))
         key = data.get(f"left-{position}-key", "") or f"section-{position}"

@@ -329,7 +329,10 @@ def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict
 def remove_association(request: HttpRequest, object_name: str, record_id: int, to_object: str, other_id: int) -> HttpResponse:
     """"Remove association": the two records are no longer associated, under any label."""
     record = page_record(object_name, record_id)
-    associations.dissociate([(record.pk, other_id)], user_id=request.user.pk)
+    other = Record.objects.filter(pk=other_id, object_type__name=to_object).first()
+    if other is None or to_object not in {t.name for t in layouts.associable_types(record.object_type)}:
+        raise Http404(_("No such record"))
+    associations.dissociate([(record.pk, other.pk)], user_id=request.user.pk)
     return _card_response(request, record, to_object)
 
 

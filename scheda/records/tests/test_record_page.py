@@ -108,6 +108,9 @@ def test_add_an_association_with_a_label_and_remove_it(browser, contact, company
     removed = htmx(browser, "post", f"/contacts/{contact.pk}/associated/companies/{company.pk}/remove/").content.decode()
     assert "Companies (0)" in removed and not Association.objects.filter(from_record=contact).exists()
     assert browser.get(f"/contacts/{contact.pk}/associated/notes/").status_code == 404
+    associate(contact, company)
+    assert htmx(browser, "post", f"/contacts/{contact.pk}/associated/deals/{company.pk}/remove/").status_code == 404
+    assert Association.objects.filter(from_record=contact, to_record=company).exists()  # a wrong card removes nothing
 
 
 def test_attachments_upload_download_refuse_and_delete(browser, contact, settings):
