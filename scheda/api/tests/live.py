@@ -13,6 +13,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,14 +60,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database_url() -> str | None:
+def _database_url(suffix: str) -> str | None:
     url = os.environ.get("SCHEDA_DATABASE_URL", "")
     if not url.startswith("postgres"):
         return None
     import psycopg
 
     base, _, name = url.rpartition("/")
-    database = f"{name}_api"
+    database = f"{name}_{suffix}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database}"')
@@ -94,11 +96,13 @@ def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **o
     pytest.fail(f"scheda serve did not start: {log.read_text(errors='replace')[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+@contextmanager
+def running_server(data_dir: Path, name: str) -> Iterator[Server]:
+    """A migrated `scheda serve` of its own (SQLite in `data_dir`, or a PostgreSQL database named
+    after `name`) with the owner signed up and an API token."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
-    env["SCHEDA_DATA_DIR"] = str(tmp_path_factory.mktemp("api"))
-    database = _database_url()
+    env["SCHEDA_DATA_DIR"] = str(data_dir)
+    database = _database_url(name)
     if database:
         env["SCHEDA_DATABASE_URL"] = database
     boot = Server("", "", env)
@@ -107,9 +111,18 @@ def server(tmp_path_factory) -> Server:
                 "--first-name", "Olga", "--last-name", "Owner")
     token = boot.scheda("token", "create", "--name", "suite")
     process, url = start_server(env, threads=4)
-    yield Server(url, token, env)
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield Server(url, token, env)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """The session's live server, shared by the API and browser tests."""
+    with running_server(tmp_path_factory.mktemp("api"), "api") as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

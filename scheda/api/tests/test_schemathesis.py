@@ -6,7 +6,19 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from scheda.api.tests.live import running_server
+
 HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: generated calls change and archive properties, labels and schemas,
+    which the other tests of the session's server must not see."""
+    with running_server(tmp_path_factory.mktemp("fuzz"), "fuzz") as live:
+        yield live
 
 
 def test_openapi_contract_holds_under_generated_input(server):
