@@ -25,6 +25,7 @@ from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
 from scheda.records.models import Record
+from scheda.records.pages import is_id
 from scheda.records.services import Author, Source
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
@@ -64,8 +65,8 @@ def _filters(data) -> Filters:
     kinds = set(data.getlist("event"))
     if data.get("type"):
         kinds = {data["type"]} | (kinds & set(EVENT_KINDS))
-    return Filters(kinds=kinds, users={int(u) for u in data.getlist("user") if u.isdigit()},
-                   teams={int(t) for t in data.getlist("team") if t.isdigit()}, query=data.get("q", "")[:200])
+    return Filters(kinds=kinds, users={int(u) for u in data.getlist("user") if is_id(u)},
+                   teams={int(t) for t in data.getlist("team") if is_id(t)}, query=data.get("q", "")[:200])
 
 
 def _event_text(record: Record, item: timeline.Item, users: dict[int, User], schema: Schema) -> str:
@@ -222,7 +223,7 @@ def _activity(activity_id: int, record: Record, *, archived: bool = False) -> Re
 def _record_of(request: HttpRequest) -> Record:
     """The record page an activity action comes from (its `record` parameter)."""
     value = request.GET.get("record") or request.POST.get("record") or ""
-    if not value.isdigit():
+    if not is_id(value):
         raise Http404(_("No such record"))
     return _record(int(value))
 

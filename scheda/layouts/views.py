@@ -16,6 +16,7 @@ from scheda.errors import SchedaError
 from scheda.layouts import services
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
+from scheda.records.pages import is_id
 
 
 def _object_type(object_name: str) -> ObjectType:
@@ -51,7 +52,7 @@ def parse_form(data, current: dict[str, Any]) -> dict[str, Any]:
     """The layout config the editor's form describes."""
     left = []
     sections = data.get("sections", "")
-    for position in range(min(int(sections), 50) + 1 if sections.isdigit() else 1):
+    for position in range(min(int(sections), 50) + 1 if is_id(sections) else 1):
         label = data.get(f"left-{position}-label", "").strip()
         props = _lines(data.get(f"left-{position}-properties", ""))
         key = data.get(f"left-{position}-key", "") or f"section-{position}"
@@ -64,7 +65,7 @@ def parse_form(data, current: dict[str, Any]) -> dict[str, Any]:
         if not data.get(f"right-{key}-shown"):
             continue
         position = data.get(f"right-{key}-position", "")
-        entry: dict[str, Any] = {"key": key, "position": int(position) if position.isdigit() else 99}
+        entry: dict[str, Any] = {"key": key, "position": int(position) if is_id(position) else 99}
         if key not in services.TOOL_CARDS:
             entry["properties"] = _lines(data.get(f"right-{key}", ""))
         right.append(entry)
@@ -82,7 +83,7 @@ def editor(request: HttpRequest, object_name: str) -> HttpResponse:
     preview properties (LS-3, MC-11, RS-2)."""
     object_type = _object_type(object_name)
     team_value = request.POST.get("team") or request.GET.get("team") or ""
-    team = Team.objects.filter(pk=int(team_value)).first() if team_value.isdigit() else None
+    team = Team.objects.filter(pk=int(team_value)).first() if is_id(team_value) else None
     team_id = team.pk if team else None
     saved = services.shared_layout(object_type, team_id)
     fallback = services.shared_layout(object_type, None) if team_id else None

@@ -14,12 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -32,7 +32,7 @@ from scheda.objects.services import Schema, load_schema
 from scheda.records import services
 from scheda.records.display import Presenter
 from scheda.records.models import Merge, PropertyChange, Record
-from scheda.records.pages import page_record, ui_author
+from scheda.records.pages import is_id, page_record, ui_author
 from scheda.records.search import search_ids
 
 OWNER = "hubspot_owner_id"
@@ -80,7 +80,7 @@ def _users(ids: set[int]) -> dict[int, User]:
 
 
 def _owner_ids(values: list[Any]) -> set[int]:
-    return {int(v) for v in values if v is not None and str(v).isdigit()}
+    return {int(v) for v in values if v is not None and is_id(v)}
 
 
 def _groups(schema: Schema) -> list[tuple[str, list[PropertyDefinition]]]:
@@ -198,7 +198,7 @@ def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
                       {"record": record, "candidates": _candidates(record, query), "query": query})
     error, chosen = "", request.POST.get("other", "")
     if request.method == "POST":
-        other = Record.objects.select_related("object_type").filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        other = Record.objects.select_related("object_type").filter(pk=int(chosen)).first() if is_id(chosen) else None
         if other is None:
             error = _("Choose a record to merge with")
         else:
@@ -224,7 +224,7 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
     error = ""
     if request.method == "POST":
         value = request.POST.get("merge", "")
-        found = Merge.objects.filter(pk=int(value), primary=record).first() if value.isdigit() else None
+        found = Merge.objects.filter(pk=int(value), primary=record).first() if is_id(value) else None
         if found is None:
             error = _("Choose a merge of this record to undo")
         else:
@@ -280,13 +280,20 @@ def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def restore_activity(request: Request, object_name: str, record_id: int) -> HttpResponse:
-    """"Restore activity": the deleted activities of this record's timeline; each "Restore"
-    posts to the Activities tab's own restore action (activities.views.activity_action)."""
+    """"Restore activity": GET lists the activities deleted from this record's timeline in the
+    recycle-bin window; POST `activity` restores one of them and reloads the record page."""
     record = page_record(object_name, record_id)
+    deleted = activities.deleted_activities(record)
+    if request.method == "POST":
+        chosen = next((a for a in deleted if str(a.pk) == request.POST.get("activity", "")), None)
+        if chosen is None:
+            raise Http404(_("No such activity"))
+        activities.restore_activity(chosen, ui_author(request))
+        return _go(request, record_url(record))
     return _dialog(request, "records/actions/restore_activity.html", record,
-                   {"deleted": activities.deleted_activities(record), "days": settings.SCHEDA_RECYCLE_BIN_DAYS})
+                   {"deleted": deleted, "days": settings.SCHEDA_RECYCLE_BIN_DAYS})
 
 
 # --- export -----------------------------------------------------------------------------------------
@@ -353,7 +360,7 @@ def access(request: Request, object_name: str, record_id: int) -> HttpResponse:
     team = request.GET.get("team", "")
     level = request.GET.get("level", "")
     people = [a for a in record_access(record)
-              if (not team.isdigit() or any(t.pk == int(team) for t in a.teams)) and (not level or a.level == level)]
+              if (not is_id(team) or any(t.pk == int(team) for t in a.teams)) and (not level or a.level == level)]
     context = {"owner": _owner_name(record.properties.get(OWNER), users), "owners": owners, "people": people,
                "teams": Team.objects.all(), "levels": LEVELS.items(), "team": team, "level": level}
     if request.htmx and request.htmx.target == "record-access-people":
@@ -364,5 +371,5 @@ def access(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def _owner_name(value: Any, users: dict[int, User]) -> str:
     if value in (None, ""):
         return ""
-    user = users.get(int(value)) if str(value).isdigit() else None
+    user = users.get(int(value)) if is_id(value) else None
     return str(user) if user else str(value)

@@ -9,9 +9,18 @@ from scheda.records.models import Record
 from scheda.records.services import Author, Source
 
 
+def is_id(value: object) -> bool:
+    """Whether a submitted value is a database id: ASCII digits that fit a 64-bit integer
+    ("²".isdigit() is true, and SQLite overflows on longer numbers)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def page_record(object_name: str, record_id: int, *, archived: bool = False) -> Record:
     """The active (or, with `archived`, deleted) record `record_id` if it is of the object the
     URL names (by name or HubSpot type id); 404 otherwise."""
+    if not is_id(record_id):
+        raise Http404(_("No such record"))
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))

@@ -570,11 +570,17 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
     timeline.event(primary.pk, "merge", author.user_id, merged=merged.pk, name=display_name(merged))
     if written:
         update_records(schema.object_type, [(primary.pk, written)], merge_author, schema=schema)
+    from scheda.activities.models import Attachment
+
+    # Files uploaded to the merged record go to the primary's Attachments card (and back on undo).
+    files = list(Attachment.objects.filter(record_id=merged.pk).values_list("pk", flat=True))
+    Attachment.objects.filter(pk__in=files).update(record=primary)
     merge.snapshot = {
         "primary_before": {name: primary.properties.get(name) for name in written},
         "written": written,
         "moved": [list(row) for row in moved],
         "added": [list(row) for row in added],
+        "attachments": files,
     }
     merge.save(update_fields=["snapshot"])
     return merge
@@ -623,6 +629,9 @@ def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
             rows.append((to_id, merged.pk, types[type_id].inverse_id or type_id))
     associations._insert(rows)
     timeline.associated([(merged.pk, to_id) for to_id, _ in snapshot["moved"] if to_id in alive], events=False)
+    from scheda.activities.models import Attachment
+
+    Attachment.objects.filter(pk__in=snapshot.get("attachments", []), record_id=primary.pk).update(record=merged)
     merge.undone_at, merge.undone_by = timezone.now(), author.user
     merge.save(update_fields=["undone_at", "undone_by"])
     primary.refresh_from_db()

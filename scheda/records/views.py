@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from scheda.activities import services as activities
 from scheda.activities.models import Attachment, TimelineEntry
@@ -30,7 +30,7 @@ from scheda.records import services
 from scheda.records.actions import menu_context
 from scheda.records.display import Presenter, submitted
 from scheda.records.models import PropertyChange, Record
-from scheda.records.pages import page_record, ui_author
+from scheda.records.pages import is_id, page_record, ui_author
 from scheda.records.search import search_ids
 from scheda.records.services import display_name
 
@@ -222,18 +222,20 @@ def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpR
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def record_tab(request: HttpRequest, object_name: str, record_id: int, tab: str) -> HttpResponse:
-    """Open a middle-column tab (remembered for this user and object); `log` opens the
-    Activities tab with a quick action's form."""
+    """A middle-column tab; POST (a click on it) also remembers it for this user and object.
+    `log` opens the Activities tab with a quick action's form."""
     record = page_record(object_name, record_id)
     if tab not in layouts.TABS:
         raise Http404(_("No such tab"))
-    layouts.remember(request.user, record.object_type, tab=tab)
+    if request.method == "POST":
+        layouts.remember(request.user, record.object_type, tab=tab)
     layout = layouts.layout_for(request.user, record.object_type)
     presenter = Presenter(load_schema(record.object_type))
     cards = association_cards(record, layout, presenter.users) if tab == "overview" else []
     context = {"record": record, **tab_panel_context(request, record, tab, layout, presenter, cards,
-                                                     log=request.GET.get("log", ""))}
+                                                     log=request.POST.get("log") or request.GET.get("log", ""))}
     return render(request, "records/record.html#tab-panel", context)
 
 
@@ -288,12 +290,11 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
     labels = [t for t in associations.types_between(record.object_type, other_type) if t.label]
     extra: dict[str, Any] = {"labels": labels}
     if request.method == "POST":
-        try:
-            other_id = int(request.POST.get("to", ""))
-        except ValueError:
+        if not is_id(request.POST.get("to", "")):
             return _card_response(request, record, to_object, adding=True, labels=labels,
                                   add_error=_("Choose a record to associate"))
-        chosen = [int(i) for i in request.POST.getlist("label") if i.isdigit()]
+        other_id = int(request.POST["to"])
+        chosen = [int(i) for i in request.POST.getlist("label") if is_id(i)]
         default = associations.default_type(record.object_type, other_type)
         pairs = [associations.Pair(record.pk, other_id, default.pk),
                  *(associations.Pair(record.pk, other_id, t.pk) for t in labels if t.pk in chosen)]
@@ -309,7 +310,7 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
         query = request.GET.get("q", "").strip()
         extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query))
     after = request.GET.get("after", "")
-    return _card_response(request, record, to_object, after=int(after) if after.isdigit() else None, **extra)
+    return _card_response(request, record, to_object, after=int(after) if is_id(after) else None, **extra)
 
 
 def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict[str, Any]]:

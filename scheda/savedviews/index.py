@@ -18,6 +18,7 @@ from scheda.objects.services import Schema
 from scheda.objects.types import WriteContext
 from scheda.records import storage
 from scheda.records.models import Record
+from scheda.records.pages import is_id
 from scheda.records.query import Compiler, Filter, Query
 
 PAGE_SIZE = 25
@@ -191,10 +192,7 @@ class Page:
 
 
 def cursor(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
+    return int(raw) if raw and is_id(raw) else None
 
 
 def fetch(schema: Schema, query: Query, ids: list[int]) -> list[Record]:

@@ -27,6 +27,7 @@ from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import services as records
 from scheda.records import storage
 from scheda.records.models import Record
+from scheda.records.pages import is_id
 from scheda.records.search import search_ids
 from scheda.records.services import Author, Source, display_name
 from scheda.web.navigation import navigable_object_types
@@ -169,7 +170,7 @@ def stage_options(pipelines: list, pipeline_id: str) -> list[tuple[str, str]]:
 
 def _chosen(ids: list[str]) -> list[tuple[Record, str]]:
     """The records picked to associate with, still active."""
-    wanted = [int(i) for i in ids if i.isdigit()][:50]
+    wanted = [int(i) for i in ids if is_id(i)][:50]
     if not wanted:
         return []
     found = Record.objects.filter(pk__in=wanted, archived=False, object_type__is_activity=False).select_related("object_type")

@@ -246,15 +246,23 @@ def test_delete_asks_then_moves_the_record_to_the_recycle_bin(browser, contact, 
     assert browser.post(url(contact, "delete/")).status_code == 404
 
 
-def test_restore_activity_lists_deleted_activities_with_the_tabs_restore_action(browser, contact, rep):
+def test_restore_activity_lists_deleted_activities_and_restores_one(browser, contact, rep):
     note = activities.log_activity("notes", {"hs_note_body": "First call"}, rep, on=[contact])
+    other = records.create_record("contacts", {"email": "eve@example.com"}, rep)
+    theirs = activities.log_activity("notes", {"hs_note_body": "Not here"}, rep, on=[other])
     empty = text(htmx(browser, "get", url(contact, "restore-activity/")))
     assert "No deleted activities to restore" in empty
     activities.delete_activity(note, rep)
+    activities.delete_activity(theirs, rep)
     dialog = text(htmx(browser, "get", url(contact, "restore-activity/")))
-    assert f'hx-post="/activities/{note.pk}/restore/"' in dialog and "Restore Note 1" in dialog
-    restored = htmx(browser, "post", f"/activities/{note.pk}/restore/", {"record": contact.pk})
-    assert "First call" in text(restored)
+    assert f'name="activity" value="{note.pk}"' in dialog and "Restore Note 1" in dialog
+    # Works whichever tab is open: the page reloads with the activity back.
+    restored = htmx(browser, "post", url(contact, "restore-activity/"), {"activity": note.pk})
+    assert restored["HX-Redirect"] == f"/contacts/{contact.pk}/"
+    assert not records.get_record("notes", note.pk).archived
+    # Only an activity deleted from this record's timeline.
+    assert htmx(browser, "post", url(contact, "restore-activity/"), {"activity": theirs.pk}).status_code == 404
+    assert htmx(browser, "post", url(contact, "restore-activity/"), {"activity": "x"}).status_code == 404
 
 
 # --- export ------------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def test_first_visit_shows_header_sections_overview_and_cards(browser, contact, 
 
 
 def test_the_tab_visited_last_opens_next_time_per_object(browser, contact, company):
-    panel = htmx(browser, "get", f"/contacts/{contact.pk}/tab/activities/").content.decode()
+    looked = htmx(browser, "get", f"/contacts/{contact.pk}/tab/activities/").content.decode()
+    assert 'id="timeline"' in looked and 'id="timeline"' not in browser.get(f"/contacts/{contact.pk}/").content.decode()  # a GET remembers nothing
+    panel = htmx(browser, "post", f"/contacts/{contact.pk}/tab/activities/").content.decode()
     assert 'id="timeline"' in panel and 'aria-selected="true"' in panel.split('id="tab-activities"')[1][:120]
     assert 'id="timeline"' in browser.get(f"/contacts/{contact.pk}/").content.decode()
     assert 'id="timeline"' not in browser.get(f"/companies/{company.pk}/").content.decode()  # another object
@@ -63,7 +65,7 @@ def test_the_tab_visited_last_opens_next_time_per_object(browser, contact, compa
 
 
 def test_a_quick_action_opens_the_activities_tab_with_its_form(browser, contact):
-    panel = htmx(browser, "get", f"/contacts/{contact.pk}/tab/activities/", {"log": "tasks"}).content.decode()
+    panel = htmx(browser, "post", f"/contacts/{contact.pk}/tab/activities/?log=tasks").content.decode()
     assert 'aria-label="Log Task"' in panel and 'id="new-hs_task_subject"' in panel
 
 
@@ -182,7 +184,7 @@ def test_a_custom_objects_record_page(browser, rep):
 
 def test_record_page_queries_do_not_grow_with_activities_or_associations(browser, contact, company, rep):
     def count(tab: str) -> int:
-        htmx(browser, "get", f"/contacts/{contact.pk}/tab/{tab}/")
+        htmx(browser, "post", f"/contacts/{contact.pk}/tab/{tab}/")
         browser.get(f"/contacts/{contact.pk}/")  # what this process keeps with the schema is loaded
         with CaptureQueriesContext(connection) as queries:
             assert browser.get(f"/contacts/{contact.pk}/").status_code == 200
@@ -223,3 +225,20 @@ def test_a_card_shows_five_records_then_more_on_request(browser, contact, rep):
     more = htmx(browser, "get", f"/contacts/{contact.pk}/associated/companies/", {"after": after}).content.decode()
     assert more.count('<article class="preview">') == 2 and "Show more" not in more
     assert {"Company 5", "Company 6"} <= set(re.findall(r">(Company \d)</a>", more))
+
+
+def test_a_merge_moves_the_merged_records_files_and_an_undo_brings_them_back(contact, rep):
+    other = records.create_record("contacts", {"email": "ada.king@example.com"}, rep)
+    kept = activities.attach_file(other, "contract.pdf", b"%PDF-1.7", rep)
+    merge = records.merge_records(contact, other, rep)
+    assert [a.pk for a in activities.attachments_of(contact)] == [kept.pk]
+    records.unmerge(merge, rep)
+    assert activities.attachments_of(contact) == [] and [a.pk for a in activities.attachments_of(other)] == [kept.pk]
+
+
+def test_ids_that_are_not_database_ids_are_refused_not_a_500(browser, contact):
+    assert browser.get("/contacts/99999999999999999999999/").status_code == 404
+    refused = htmx(browser, "post", f"/contacts/{contact.pk}/associated/companies/", {"to": "²"}).content.decode()
+    assert "Choose a record to associate" in refused
+    assert htmx(browser, "get", f"/contacts/{contact.pk}/associated/companies/", {"after": "²"}).status_code == 200
+    assert browser.get(f"/contacts/{contact.pk}/merge/", {"other": "99999999999999999999999"}).status_code == 200
