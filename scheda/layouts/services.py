@@ -222,7 +222,8 @@ def validate(object_type: ObjectType, config: dict[str, Any]) -> dict[str, Any]:
     known = set(schema.properties)
     errors: list[FieldError] = []
     header = _check_properties(config.get("header", []), known, "header", errors)
-    left = []
+    left: list[dict[str, Any]] = []
+    placed: set[str] = set()
     for position, section in enumerate(config.get("left", [])):
         label = str(section.get("label", "")).strip()
         key = section.get("key") or f"section-{position}"
@@ -234,6 +235,11 @@ def validate(object_type: ObjectType, config: dict[str, Any]) -> dict[str, Any]:
             left.append({"key": key, "label": label})
             continue
         props = _check_properties(section.get("properties", []), known, f"left-{position}-properties", errors)
+        twice = [name for name in props if name in placed]
+        if twice:  # a property edits in one place on the page
+            errors.append(FieldError(_("Already in another section: %(names)s") % {"names": ", ".join(twice)}, "DUPLICATE",
+                                     f"left-{position}-properties"))
+        placed.update(props)
         if not props:
             errors.append(FieldError(_("Choose at least one property"), "REQUIRED", f"left-{position}-properties"))
         left.append({"key": key, "label": label, "properties": props})

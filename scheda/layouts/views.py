@@ -3,6 +3,7 @@ it; and the editor of an object's default and team layouts, for users with the p
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -55,7 +56,8 @@ def parse_form(data, current: dict[str, Any]) -> dict[str, Any]:
     for position in range(min(int(sections), 50) + 1 if is_id(sections) else 1):
         label = data.get(f"left-{position}-label", "").strip()
         props = _lines(data.get(f"left-{position}-properties", ""))
-        key = data.get(f"left-{position}-key", "") or f"section-{position}"
+        # A new section's key must not be one a kept section already has.
+        key = data.get(f"left-{position}-key", "") or f"section-{uuid.uuid4().hex[:8]}"
         if data.get(f"left-{position}-remove") or (not label and not props and key != "record_source"):
             continue
         left.append({"key": key, "label": label, "properties": props})
@@ -84,6 +86,8 @@ def editor(request: HttpRequest, object_name: str) -> HttpResponse:
     object_type = _object_type(object_name)
     team_value = request.POST.get("team") or request.GET.get("team") or ""
     team = Team.objects.filter(pk=int(team_value)).first() if is_id(team_value) else None
+    if team_value and team is None:  # never the account's layout in place of a team that is gone
+        raise Http404(_("No such team"))
     team_id = team.pk if team else None
     saved = services.shared_layout(object_type, team_id)
     fallback = services.shared_layout(object_type, None) if team_id else None

@@ -140,8 +140,8 @@ def properties(request: Request, object_name: str, record_id: int) -> HttpRespon
     schema = load_schema(record.object_type)
     values = services.values_of(record)
     owner_names = [n for n, p in schema.properties.items() if p.referenced_object_type == "OWNER"]
-    users = _users(_owner_ids([values.get(n) for n in owner_names]))
-    groups = [(label, [{"prop": prop, "value": Presenter(schema, users).show(prop.name, values.get(prop.name))} for prop in props])
+    presenter = Presenter(schema, _users(_owner_ids([values.get(n) for n in owner_names])))
+    groups = [(label, [{"prop": prop, "value": presenter.show(prop.name, values.get(prop.name))} for prop in props])
               for label, props in _groups(schema)]
     return render(request, "records/actions/properties.html", {
         "record": record, "name": services.display_name(record), "groups": groups,
@@ -164,11 +164,12 @@ def history(request: Request, object_name: str, record_id: int) -> HttpResponse:
     owners = _owner_ids([v.value for name, changes in found.items() if schema.properties[name].referenced_object_type == "OWNER"
                          for v in changes])
     users = _users(owners | {v.user_id for v in versions if v.user_id})
+    presenter = Presenter(schema, users)
     sources = dict(PropertyChange.Source.choices)
     ordered = [prop for _label, props in _groups(schema) for prop in props]
     ordered += [p for p in schema.properties.values() if p.hidden]
     sections = [{"prop": prop, "versions": [{
-        "value": Presenter(schema, users).show(prop.name, v.value), "timestamp": datetime.fromisoformat(v.timestamp.replace("Z", "+00:00")),
+        "value": presenter.show(prop.name, v.value), "timestamp": datetime.fromisoformat(v.timestamp.replace("Z", "+00:00")),
         "source": sources.get(v.source, v.source), "user": users.get(v.user_id) if v.user_id else None,
     } for v in found[prop.name]]} for prop in ordered if found.get(prop.name)]
     return render(request, "records/actions/history.html", {
@@ -323,9 +324,10 @@ def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
     writer = csv.writer(response)
     writer.writerow([_("Property"), _("Internal name"), _("Value")])
+    presenter = Presenter(schema, users)
     for _label, props in _groups(schema):
         for prop in props:
-            writer.writerow([_cell(prop.label), prop.name, _cell(Presenter(schema, users).show(prop.name, values.get(prop.name)))])
+            writer.writerow([_cell(prop.label), prop.name, _cell(presenter.show(prop.name, values.get(prop.name)))])
     if request.GET.get("associations") == "on":
         writer.writerow([])
         writer.writerow([_("Association"), _("Object"), _("Record ID"), _("Name")])

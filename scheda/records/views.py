@@ -266,6 +266,15 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     return render(request, "records/record.html#property-row", {"record": record, "row": row})
 
 
+def _card_type(request: HttpRequest, record: Record, key: str) -> ObjectType:
+    """The object type of a right-sidebar card this user's layout shows; 404 before anything is
+    written for a card the page would not show."""
+    types = {t.name: t for t in layouts.associable_types(record.object_type)}
+    if key not in types or key not in {c["key"] for c in layouts.layout_for(request.user, record.object_type).right}:
+        raise Http404(_("No such card"))
+    return types[key]
+
+
 def _card_response(request: HttpRequest, record: Record, key: str, *, after: int | None = None, **extra: Any) -> HttpResponse:
     """A card re-rendered; with `after`, only its next previews ("Show more")."""
     layout = layouts.layout_for(request.user, record.object_type)
@@ -283,10 +292,7 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
     """A right-sidebar card of associated records. GET with `add` opens "Add" (search as you
     type, `q`, and a label to pick); POST `to` (+ `label`) associates."""
     record = page_record(object_name, record_id)
-    types = {t.name: t for t in layouts.associable_types(record.object_type)}
-    if to_object not in types:
-        raise Http404(_("No such card"))
-    other_type = types[to_object]
+    other_type = _card_type(request, record, to_object)
     labels = [t for t in associations.types_between(record.object_type, other_type) if t.label]
     extra: dict[str, Any] = {"labels": labels}
     if request.method == "POST":
@@ -330,8 +336,8 @@ def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict
 def remove_association(request: HttpRequest, object_name: str, record_id: int, to_object: str, other_id: int) -> HttpResponse:
     """"Remove association": the two records are no longer associated, under any label."""
     record = page_record(object_name, record_id)
-    other = Record.objects.filter(pk=other_id, object_type__name=to_object).first()
-    if other is None or to_object not in {t.name for t in layouts.associable_types(record.object_type)}:
+    other = Record.objects.filter(pk=other_id, object_type=_card_type(request, record, to_object)).first()
+    if other is None:
         raise Http404(_("No such record"))
     associations.dissociate([(record.pk, other.pk)], user_id=request.user.pk)
     return _card_response(request, record, to_object)

@@ -169,11 +169,12 @@ def stage_options(pipelines: list, pipeline_id: str) -> list[tuple[str, str]]:
 
 
 def _chosen(ids: list[str]) -> list[tuple[Record, str]]:
-    """The records picked to associate with, still active."""
+    """The records picked to associate with, still active and of an object the dialog offers
+    (never line items or quotes, whose association types a pick must not create)."""
     wanted = [int(i) for i in ids if is_id(i)][:50]
     if not wanted:
         return []
-    found = Record.objects.filter(pk__in=wanted, archived=False, object_type__is_activity=False).select_related("object_type")
+    found = Record.objects.filter(pk__in=wanted, archived=False, object_type__in=navigable_object_types()).select_related("object_type")
     return [(r, display_name(r)) for r in found.order_by("object_type_id", "id")]
 
 

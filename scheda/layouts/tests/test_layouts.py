@@ -74,10 +74,11 @@ def test_a_bad_layout_names_each_field(owner, contacts):
     config["left"].append({"key": "extra", "label": "", "properties": []})
     config["right"].append({"key": "companies_and_more"})
     config["overview"]["cards"] = ["highlights", "weather"]
+    config["left"][1]["properties"] = ["email"]  # already in "About this contact"
     with pytest.raises(ValidationFailed) as failed:
         services.save_layout(contacts, config, owner)
     names = {e.name for e in failed.value.errors}
-    assert {"header", "left-4-label", "left-4-properties", "right", "cards"} <= names
+    assert {"header", "left-1-properties", "left-4-label", "left-4-properties", "right", "cards"} <= names
     assert "shoe_size" in failed.value.errors[0].message
     assert not RecordLayout.objects.exists()
 
@@ -117,8 +118,9 @@ def test_the_editor_saves_a_team_layout_and_shows_errors_next_to_fields(client, 
     saved = client.post("/settings/layouts/contacts/", form)
     assert saved.status_code == 302
     layout = RecordLayout.objects.get(team=team)
-    assert layout.config["left"] == [{"key": "about", "label": "About", "properties": ["email", "jobtitle"]},
-                                     {"key": "section-1", "label": "Deal desk", "properties": ["hs_lead_status"]}]
+    about, desk = layout.config["left"]
+    assert about == {"key": "about", "label": "About", "properties": ["email", "jobtitle"]}
+    assert desk["key"].startswith("section-") and (desk["label"], desk["properties"]) == ("Deal desk", ["hs_lead_status"])
     assert [c["key"] for c in layout.config["right"]] == ["deals", "attachments"]
     assert layout.config["overview"] == {"highlights": ["createdate", "last_activity_date"], "cards": ["highlights"]}
     team.members.add(designer)
@@ -126,6 +128,9 @@ def test_the_editor_saves_a_team_layout_and_shows_errors_next_to_fields(client, 
     assert "Deal desk" in record_page and 'id="card-companies"' not in record_page and 'id="card-deals"' in record_page
     client.post("/settings/layouts/contacts/", {"team": team.pk, "reset": "1"})
     assert not RecordLayout.objects.exists()
+    services.save_layout(get_object_type("contacts"), services.built_in(get_object_type("contacts")), designer)
+    assert client.post("/settings/layouts/contacts/", {"team": team.pk + 1, "reset": "1"}).status_code == 404
+    assert RecordLayout.objects.filter(team=None).exists()  # a team that is gone never resets the default
 
 
 def _contact(user):
