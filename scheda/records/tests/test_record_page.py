@@ -242,3 +242,15 @@ def test_ids_that_are_not_database_ids_are_refused_not_a_500(browser, contact):
     assert "Choose a record to associate" in refused
     assert htmx(browser, "get", f"/contacts/{contact.pk}/associated/companies/", {"after": "²"}).status_code == 200
     assert browser.get(f"/contacts/{contact.pk}/merge/", {"other": "99999999999999999999999"}).status_code == 200
+
+
+def test_a_card_the_layout_hides_cannot_be_written_through(browser, contact, owner, rep):
+    from scheda.layouts import services as layouts
+
+    config = layouts.built_in(contact.object_type)
+    config["right"] = [c for c in config["right"] if c["key"] != "deals"]
+    layouts.save_layout(contact.object_type, config, owner)
+    deal = records.create_record("deals", {"dealname": "Hidden"}, rep)
+    assert htmx(browser, "post", f"/contacts/{contact.pk}/associated/deals/", {"to": deal.pk}).status_code == 404
+    assert not Association.objects.filter(from_record=contact, to_record=deal).exists()
+    assert 'id="card-deals"' not in browser.get(f"/contacts/{contact.pk}/").content.decode()
