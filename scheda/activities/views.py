@@ -118,15 +118,19 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
         item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
 
 
-def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None
-                ) -> dict[str, Any]:
+def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None,
+                users: dict[int, User] | None = None) -> dict[str, Any]:
+    """What the tab shows; `users` (every user by id, as a page may have read them already) name
+    who did what, and the active ones fill the "All users" menu."""
     filters = filters or Filters()
     tabbed = filters.kinds & set(ACTIVITY_KINDS)
-    users = {u.pk: u for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")}
+    if users is None:
+        users = {u.pk: u for u in User.objects.order_by("first_name", "last_name", "email")}
     page = timeline.timeline(record, filters, after=after)
     _present(record, [i for i in [page.pinned, *page.upcoming, *page.items] if i], filters.words, users)
     return {
-        "record": record, "page": page, "filters": filters, "users": list(users.values()), "teams": Team.objects.all(),
+        "record": record, "page": page, "filters": filters, "users": [u for u in users.values() if u.is_active],
+        "teams": Team.objects.all(),
         "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS,
         "selected_type": next(iter(tabbed)) if len(tabbed) == 1 else "",
         "deleted": services.deleted_activities(record) if after is None else [],

@@ -199,7 +199,7 @@ def _right(record: Record, layout: layouts.Layout, cards: list[dict[str, Any]]) 
 def tab_panel_context(request: HttpRequest, record: Record, tab: str, layout: layouts.Layout, presenter: Presenter,
                       cards: list[dict[str, Any]], *, log: str = "") -> dict[str, Any]:
     if tab == "activities":
-        context = {"tab": tab, **tab_context(request, record)}
+        context = {"tab": tab, **tab_context(request, record, users=presenter.users)}
         if log in KIND_LABELS:
             context.update(form_context(record, log))
         return context
