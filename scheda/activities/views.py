@@ -25,8 +25,7 @@ from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
 from scheda.records.models import Record
-from scheda.records.pages import is_id
-from scheda.records.services import Author, Source
+from scheda.records.pages import is_id, ui_author
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
         ("tasks", _("Tasks")), ("meetings", _("Meetings"))]
@@ -48,10 +47,6 @@ BODY = {"notes": "hs_note_body", "emails": "hs_email_html", "calls": "hs_call_bo
 # Where an activity's actions live, "/activities/"; the item partial appends "<id>/<action>/"
 # itself, as reversing a URL per button was most of a timeline page's render time.
 ACTIVITY_BASE = "/activities/"
-
-
-def _author(request: HttpRequest) -> Author:
-    return Author(Source.UI, user=request.user)
 
 
 def _record(record_id: int) -> Record:
@@ -205,7 +200,7 @@ def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpRespon
     if request.method == "POST":
         values = _submitted(kind, request.POST)
         try:
-            services.log_activity(kind, {k: v for k, v in values.items() if v != ""}, _author(request), on=[record])
+            services.log_activity(kind, {k: v for k, v in values.items() if v != ""}, ui_author(request), on=[record])
             return _render(request, record, "tab")
         except SchedaError as error:
             errors = _field_errors(error)
@@ -237,7 +232,7 @@ def _record_of(request: HttpRequest) -> Record:
 def activity_action(request: HttpRequest, activity_id: int, action: str) -> HttpResponse:
     """Pin, unpin, delete, restore, complete or reopen an activity; answers the refreshed tab."""
     record = _record_of(request)
-    author = _author(request)
+    author = ui_author(request)
     activity = _activity(activity_id, record, archived=action == "restore")
     try:
         if action == "pin":
@@ -298,7 +293,7 @@ def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
     if request.method == "POST":
         values = _submitted(kind, request.POST)
         try:
-            records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, _author(request))
+            records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, ui_author(request))
             return _item_response(request, record, _activity(activity_id, record), retarget=True)
         except SchedaError as error:
             errors = _field_errors(error)
@@ -316,7 +311,7 @@ def activity_associations(request: HttpRequest, activity_id: int) -> HttpRespons
         try:
             add = [int(i) for i in request.POST.getlist("add")]
             remove = [int(i) for i in request.POST.getlist("remove")]
-            services.edit_associations(activity, _author(request), add=add, remove=remove)
+            services.edit_associations(activity, ui_author(request), add=add, remove=remove)
         except ValueError:
             error = str(_("Choose a record to add"))
         except SchedaError as failure:
@@ -356,7 +351,7 @@ def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
         if upload is not None and upload.size and upload.size > services.MAX_EML_BYTES:
             raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
         raw = upload.read() if upload is not None else pasted.encode()
-        services.log_email_message(raw, _author(request), on=[record])
+        services.log_email_message(raw, ui_author(request), on=[record])
     except PropertyValueError as error:
         return _upload_error(request, record, error.message)
     except SchedaError as error:

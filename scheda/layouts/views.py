@@ -17,14 +17,7 @@ from scheda.errors import SchedaError
 from scheda.layouts import services
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
-from scheda.records.pages import is_id
-
-
-def _object_type(object_name: str) -> ObjectType:
-    found = ObjectType.objects.filter(name=object_name, archived=False, is_activity=False).first()
-    if found is None:
-        raise Http404(_("No such object"))
-    return found
+from scheda.records.pages import is_id, page_object_type
 
 
 @login_required
@@ -32,7 +25,7 @@ def _object_type(object_name: str) -> ObjectType:
 def mine(request: HttpRequest, object_name: str) -> HttpResponse:
     """Keep a change to this user's record pages of an object: `side` + `order` (section keys),
     or `section` + `collapsed` ("1"/"0")."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     try:
         if "section" in request.POST:
             services.remember(request.user, object_type, section=request.POST["section"],
@@ -83,7 +76,7 @@ def editor(request: HttpRequest, object_name: str) -> HttpResponse:
     """Customise an object's record page for everyone, or for one team (`team`): the left
     sidebar's key facts and sections, the Overview cards, the right sidebar's cards and their
     preview properties (LS-3, MC-11, RS-2)."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     team_value = request.POST.get("team") or request.GET.get("team") or ""
     team = Team.objects.filter(pk=int(team_value)).first() if is_id(team_value) else None
     if team_value and team is None:  # never the account's layout in place of a team that is gone

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from scheda.errors import NotFound
+from scheda.objects.models import ObjectType
+from scheda.objects.services import get_object_type
 from scheda.records.models import Record
 from scheda.records.services import Author, Source
 
@@ -25,6 +28,17 @@ def page_record(object_name: str, record_id: int, *, archived: bool = False) -> 
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))
     return record
+
+
+def page_object_type(object_name: str) -> ObjectType:
+    """The active, non-activity object type a URL names by its name; 404 otherwise."""
+    try:
+        object_type = get_object_type(object_name)
+    except NotFound:
+        raise Http404(_("No such object")) from None
+    if object_type.is_activity or object_type.archived or object_type.name != object_name:
+        raise Http404(_("No such object"))
+    return object_type
 
 
 def ui_author(request: HttpRequest) -> Author:

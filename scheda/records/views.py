@@ -119,7 +119,7 @@ def association_cards(record: Record, layout: layouts.Layout, users: dict[int, A
 def account_overview(record: Record, contacts_count: int) -> dict[str, Any]:
     """RS-5: the company's target account flag, contacts and their buying roles, last engagement
     and last contact."""
-    contacts = ObjectType.objects.get(name="contacts")
+    contacts = load_schema("contacts").object_type
     contact_ids = Association.objects.filter(from_record_id=record.pk, type__label=None,
                                              type__to_object_type=contacts).values("to_record_id")
     roles: Counter[str] = Counter()
@@ -266,25 +266,24 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     return render(request, "records/record.html#property-row", {"record": record, "row": row})
 
 
-def _card_type(request: HttpRequest, record: Record, key: str) -> ObjectType:
-    """The object type of a right-sidebar card this user's layout shows; 404 before anything is
-    written for a card the page would not show."""
+def _card_type(request: HttpRequest, record: Record, key: str) -> tuple[ObjectType, layouts.Layout]:
+    """The object type of a right-sidebar card this user's layout shows, and that layout; 404
+    before anything is written for a card the page would not show."""
     types = {t.name: t for t in layouts.associable_types(record.object_type)}
-    if key not in types or key not in {c["key"] for c in layouts.layout_for(request.user, record.object_type).right}:
-        raise Http404(_("No such card"))
-    return types[key]
-
-
-def _card_response(request: HttpRequest, record: Record, key: str, *, after: int | None = None, **extra: Any) -> HttpResponse:
-    """A card re-rendered; with `after`, only its next previews ("Show more")."""
     layout = layouts.layout_for(request.user, record.object_type)
+    if key not in types or key not in {c["key"] for c in layout.right}:
+        raise Http404(_("No such card"))
+    return types[key], layout
+
+
+def _card_response(request: HttpRequest, record: Record, key: str, layout: layouts.Layout, *, after: int | None = None,
+                   **extra: Any) -> HttpResponse:
+    """A card re-rendered; with `after`, only its next previews ("Show more")."""
     presenter = Presenter(load_schema(record.object_type))
     layout.right = [c for c in layout.right if c["key"] == key]
-    cards = association_cards(record, layout, presenter.users, after)
-    if not cards:
-        raise Http404(_("No such card"))
+    (card,) = association_cards(record, layout, presenter.users, after)
     partial = "previews" if after is not None else "association-card"
-    return render(request, f"records/record.html#{partial}", {"record": record, "card": cards[0], **extra})
+    return render(request, f"records/record.html#{partial}", {"record": record, "card": card, **extra})
 
 
 @login_required
@@ -292,12 +291,12 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
     """A right-sidebar card of associated records. GET with `add` opens "Add" (search as you
     type, `q`, and a label to pick); POST `to` (+ `label`) associates."""
     record = page_record(object_name, record_id)
-    other_type = _card_type(request, record, to_object)
+    other_type, layout = _card_type(request, record, to_object)
     labels = [t for t in associations.types_between(record.object_type, other_type) if t.label]
     extra: dict[str, Any] = {"labels": labels}
     if request.method == "POST":
         if not is_id(request.POST.get("to", "")):
-            return _card_response(request, record, to_object, adding=True, labels=labels,
+            return _card_response(request, record, to_object, layout, adding=True, labels=labels,
                                   add_error=_("Choose a record to associate"))
         other_id = int(request.POST["to"])
         chosen = [int(i) for i in request.POST.getlist("label") if is_id(i)]
@@ -310,13 +309,13 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
             with transaction.atomic():
                 associations.associate_many(pairs, user_id=request.user.pk)
         except SchedaError as error:
-            return _card_response(request, record, to_object, adding=True, labels=labels, add_error=error.message)
-        return _card_response(request, record, to_object)
+            return _card_response(request, record, to_object, layout, adding=True, labels=labels, add_error=error.message)
+        return _card_response(request, record, to_object, layout)
     if request.GET.get("add"):
         query = request.GET.get("q", "").strip()
         extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query))
     after = request.GET.get("after", "")
-    return _card_response(request, record, to_object, after=int(after) if is_id(after) else None, **extra)
+    return _card_response(request, record, to_object, layout, after=int(after) if is_id(after) else None, **extra)
 
 
 def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict[str, Any]]:
@@ -336,11 +335,12 @@ def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict
 def remove_association(request: HttpRequest, object_name: str, record_id: int, to_object: str, other_id: int) -> HttpResponse:
     """"Remove association": the two records are no longer associated, under any label."""
     record = page_record(object_name, record_id)
-    other = Record.objects.filter(pk=other_id, object_type=_card_type(request, record, to_object)).first()
+    other_type, layout = _card_type(request, record, to_object)
+    other = Record.objects.filter(pk=other_id, object_type=other_type).first()
     if other is None:
         raise Http404(_("No such record"))
     associations.dissociate([(record.pk, other.pk)], user_id=request.user.pk)
-    return _card_response(request, record, to_object)
+    return _card_response(request, record, to_object, layout)
 
 
 def _attachments_response(request: HttpRequest, record: Record, **extra: Any) -> HttpResponse:

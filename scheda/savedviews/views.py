@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from scheda.errors import NotFound, SchedaError, ValidationFailed
 from scheda.objects.models import ObjectType
-from scheda.objects.services import Schema, get_object_type, load_schema
+from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import WriteContext
 from scheda.pipelines.services import pipeline_properties
 from scheda.records import services as records
 from scheda.records.display import Presenter
-from scheda.records.services import Author, Source, display_name
+from scheda.records.pages import page_object_type, ui_author
+from scheda.records.services import display_name
 from scheda.savedviews import board as boards
 from scheda.savedviews import services
 from scheda.savedviews.index import (
@@ -40,13 +41,7 @@ from scheda.savedviews.models import SavedView
 
 
 def _schema(object_name: str) -> Schema:
-    try:
-        object_type = get_object_type(object_name)
-    except NotFound:
-        raise Http404(_("No such object")) from None
-    if object_type.is_activity or object_name != object_type.name:
-        raise Http404(_("No such object"))
-    return load_schema(object_type)
+    return load_schema(page_object_type(object_name))
 
 
 def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[SavedView]) -> tuple[State, SavedView | None]:
@@ -246,7 +241,7 @@ def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
     message, record = "", None
     try:
         record = records.get_record(schema.object_type, request.POST.get("record", ""))
-        records.update_record(record, {stage_name: request.POST.get("stage", "")}, Author(Source.UI, user=request.user))
+        records.update_record(record, {stage_name: request.POST.get("stage", "")}, ui_author(request))
     except SchedaError as exc:
         message = _("%(name)s could not be moved: %(reason)s") % {
             "name": display_name(record) if record else _("The record"), "reason": exc.errors[0].message if exc.errors else exc.message}

@@ -19,17 +19,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from scheda.accounts.models import User
 from scheda.associations import services as associations
-from scheda.errors import FieldError, NotFound, SchedaError
+from scheda.errors import FieldError, SchedaError
 from scheda.objects.models import ObjectType, PropertyDefinition
-from scheda.objects.services import Schema, get_object_type, load_schema
+from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError, WriteContext
 from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import services as records
 from scheda.records import storage
 from scheda.records.models import Record
-from scheda.records.pages import is_id
+from scheda.records.pages import is_id, page_object_type, ui_author
 from scheda.records.search import search_ids
-from scheda.records.services import Author, Source, display_name
+from scheda.records.services import display_name
 from scheda.web.navigation import navigable_object_types
 
 # What HubSpot's create forms ask for when an admin has not chosen (ObjectType.create_form_properties).
@@ -59,16 +59,6 @@ class Field:
     @property
     def input_type(self) -> str:
         return self.widget if self.widget in ("number", "date", "email", "url", "tel") else "text"
-
-
-def _object_type(object_name: str) -> ObjectType:
-    try:
-        object_type = get_object_type(object_name)
-    except NotFound:
-        raise Http404(_("No such object")) from None
-    if object_type.is_activity or object_type.name != object_name:
-        raise Http404(_("No such object"))
-    return object_type
 
 
 def form_properties(schema: Schema) -> list[PropertyDefinition]:
@@ -225,7 +215,7 @@ def _render(request: HttpRequest, form: Form, created: tuple[Record, str] | None
 @login_required
 def create(request: HttpRequest, object_name: str) -> HttpResponse:
     """GET: the dialog. POST: create the record (and its associations, in one transaction)."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     if request.method != "POST":
         return _render(request, build_form(object_type, user=request.user))
     form = build_form(object_type, request.POST)
@@ -238,7 +228,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     try:
         with transaction.atomic():
             pairs = [(record.pk, associations.default_type(object_type, record.object_type).pk) for record, _n in form.chosen]
-            record = records.create_record(object_type, properties, Author(Source.UI, user=request.user),
+            record = records.create_record(object_type, properties, ui_author(request),
                                            associations=pairs)
     except SchedaError as exc:
         _show_errors(form, exc.errors, exc.message)
@@ -255,7 +245,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
 @require_GET
 def duplicate(request: HttpRequest, object_name: str) -> HttpResponse:
     """The inline warning under a unique property's input: which active record has this value."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     schema = load_schema(object_type)
     name = request.GET.get("property", "")
     prop = schema.properties.get(name) if name in schema.unique else None
@@ -283,7 +273,7 @@ def duplicate(request: HttpRequest, object_name: str) -> HttpResponse:
 @require_GET
 def stages(request: HttpRequest, object_name: str) -> HttpResponse:
     """The stage input for the pipeline just chosen: its stages, the first one selected."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     pipeline_name, stage_name = pipeline_properties(object_type)
     schema = load_schema(object_type)
     prop = schema.properties.get(stage_name)
@@ -299,7 +289,7 @@ def stages(request: HttpRequest, object_name: str) -> HttpResponse:
 def associate_search(request: HttpRequest, object_name: str) -> HttpResponse:
     """Records of the chosen object type matching what the user types, under those already
     picked (kept checked)."""
-    object_type = _object_type(object_name)
+    object_type = page_object_type(object_name)
     others = {t.name: t for t in navigable_object_types()}
     target = others.get(request.GET.get("associate_type", ""))
     chosen = _chosen(request.GET.getlist("associate"))
