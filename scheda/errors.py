@@ -59,3 +59,10 @@ class Conflict(SchedaError):
 class LimitExceeded(SchedaError):
     category = "VALIDATION_ERROR"
     status = 400
+
+
+class Forbidden(SchedaError):
+    """The user (or the token's user) may not do this: permissions, or the tier."""
+
+    category = "FORBIDDEN"
+    status = 403

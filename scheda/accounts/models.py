@@ -31,6 +31,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=8, blank=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the user may see and do (scheda.accounts.permissions); none = the default set.
+    permission_set = models.ForeignKey("PermissionSet", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="users", verbose_name=_("permission set"))
+    # The team whose record layout the user sees and the one the owners API calls primary.
+    primary_team = models.ForeignKey("Team", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("primary team"))
 
     objects = UserManager()
 
@@ -68,7 +74,8 @@ class ApiToken(models.Model):
 
 
 class Team(models.Model):
-    """A group of users: the timeline's "All teams" filter and, later, permissions."""
+    """A group of users: the timeline's "All teams" filter, team layouts, and "owned or team"
+    record access."""
 
     name = models.CharField(_("name"), max_length=255, unique=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
@@ -78,3 +85,54 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PermissionSet(models.Model):
+    """What a user may see and do, assigned to users (HubSpot's permission sets).
+
+    `objects_access` maps an object type's name, or "*" for every type not named, to
+    {"view": level, "edit": level, "delete": bool, "bulk_delete": bool, "merge": bool,
+    "export": bool, "import": bool}, a level being "none", "owned", "team" or "all".
+    `rights` lists account-level rights by name. scheda.accounts.permissions reads both."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    objects_access = models.JSONField(default=dict)
+    rights = models.JSONField(default=list)
+    # The set of users who were given none, e.g. an invited user.
+    is_default = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """The installation itself: one row (pk 1), holding its subscription tier."""
+
+    tier = models.CharField(max_length=20, default="enterprise")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AuditEvent(models.Model):
+    """A security event: sign-ins, failed sign-ins, and changes to users, teams, permission
+    sets, tokens and the tier. Written by the services, read by admins, never changed."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40)
+    # Who did it; the e-mail stays when the user is gone, and names the address a failed
+    # sign-in tried.
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True)
+    # What it was done to, in words ("user bob@example.com", "token Zapier").
+    target = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "actor_email", "at"], name="audit_kind_email_at"),
+                   models.Index(fields=["kind", "ip", "at"], name="audit_kind_ip_at")]

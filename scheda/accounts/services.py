@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -12,9 +13,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from scheda.accounts.models import ApiToken, User
+from scheda.accounts import permissions, tiers
+from scheda.accounts.models import Account, ApiToken, AuditEvent, PermissionSet, Team, User
 from scheda.accounts.scopes import SCOPES
-from scheda.errors import Conflict, FieldError, ValidationFailed
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 TOKEN_PREFIX = "pat-scheda-"
 
@@ -42,9 +44,11 @@ def hash_token(token: str) -> str:
 
 
 @transaction.atomic
-def create_token(name: str, scopes: list[str] | None = None, user: User | None = None) -> tuple[ApiToken, str]:
-    """A new API token with the given scopes (every scope when none are named). Returns the
-    stored token and the secret, which is not kept."""
+def create_token(name: str, scopes: list[str] | None = None, user: User | None = None,
+                 by: User | None = None) -> tuple[ApiToken, str]:
+    """A new API token with the given scopes (every scope when none are named), acting as `user`
+    (with that user's permissions) or, without one, for the account. Returns the stored token
+    and the secret, which is not kept."""
     if not name:
         raise ValidationFailed("A token needs a name", [FieldError("A token needs a name", "REQUIRED_FIELD", "name")])
     chosen = sorted(set(scopes)) if scopes else list(SCOPES)
@@ -54,12 +58,15 @@ def create_token(name: str, scopes: list[str] | None = None, user: User | None =
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name, prefix=secret[: len(TOKEN_PREFIX) + 4], token_hash=hash_token(secret),
                                     scopes=chosen, user=user)
+    audit("token_created", by, f"token {name}", prefix=token.prefix, scopes=chosen,
+          user=user.email if user is not None else None)
     return token, secret
 
 
-def revoke_token(token: ApiToken) -> None:
+def revoke_token(token: ApiToken, by: User | None = None) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit("token_revoked", by, f"token {token.name}", prefix=token.prefix)
 
 
 def authenticate_token(secret: str) -> ApiToken | None:
@@ -77,4 +84,195 @@ def update_preferences(user: User, *, first_name: str, last_name: str, language:
                                [FieldError(f"Unknown language {language!r}", "INVALID_OPTION", "language")])
     user.first_name, user.last_name, user.language = first_name.strip()[:150], last_name.strip()[:150], language
     user.save(update_fields=["first_name", "last_name", "language", "updated_at"])
+    return user
+
+
+# --- the audit log ------------------------------------------------------------------------------
+
+
+def audit(kind: str, actor: User | None, target: str = "", *, email: str = "", ip: str | None = None,
+          **details: Any) -> AuditEvent:
+    """One security event. `email` names the address of a failed sign-in, which has no user."""
+    return AuditEvent.objects.create(
+        kind=kind, actor=actor if actor is not None and actor.pk else None,
+        actor_email=(actor.email if actor is not None and actor.pk else email)[:254], target=target[:255], ip=ip,
+        details={k: v for k, v in details.items() if v is not None})
+
+
+def _required(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(f"{label} is required", [FieldError(f"{label} is required", "REQUIRED_FIELD", field)])
+    return value
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_user(email: str, by: User | None, *, first_name: str = "", last_name: str = "",
+                permission_set: PermissionSet | None = None, teams: list[Team] | None = None) -> User:
+    """A new user with no password yet: the invitation e-mail's link lets them choose one."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed(f"{email!r} is not a valid e-mail address", [FieldError("Enter a valid e-mail address", "INVALID_EMAIL", "email")]) from None
+    if User.objects.filter(email=email).exists():
+        raise Conflict(f"A user with e-mail {email} already exists", [FieldError("A user with this e-mail already exists", "USER_EXISTS", "email")])
+    user = User.objects.create_user(email, None, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150],
+                                    permission_set=permission_set)
+    if teams:
+        user.teams.set(teams)
+        user.primary_team = teams[0]
+        user.save(update_fields=["primary_team"])
+    audit("user_invited", by, f"user {email}", permission_set=permission_set.name if permission_set else None)
+    return user
+
+
+def set_active(user: User, active: bool, by: User | None) -> User:
+    """Deactivate (or reactivate) a user. A deactivated user cannot sign in and their tokens stop
+    working; the records they own keep them as owner, and their owner history stays."""
+    if not active and by is not None and by.pk == user.pk:
+        raise ValidationFailed("You cannot deactivate yourself", [FieldError("You cannot deactivate yourself", "INVALID", "is_active")])
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active", "updated_at"])
+        audit("user_reactivated" if active else "user_deactivated", by, f"user {user.email}")
+    return user
+
+
+@transaction.atomic
+def set_user_access(user: User, by: User | None, *, permission_set: PermissionSet | None, superuser: bool,
+                    teams: list[Team], primary_team: Team | None) -> User:
+    """A user's permission set, super admin flag, teams and primary team (one of the teams)."""
+    if by is not None and by.pk == user.pk and user.is_superuser and not superuser:
+        raise ValidationFailed("You cannot remove your own super admin rights",
+                               [FieldError("You cannot remove your own super admin rights", "INVALID", "is_superuser")])
+    if primary_team is not None and primary_team not in teams:
+        raise ValidationFailed("The primary team must be one of the user's teams",
+                               [FieldError("The primary team must be one of the user's teams", "INVALID", "primary_team")])
+    before = {"permission_set": user.permission_set.name if user.permission_set else None,
+              "superuser": user.is_superuser, "teams": sorted(t.name for t in user.teams.all()),
+              "primary_team": user.primary_team.name if user.primary_team else None}
+    user.permission_set, user.is_superuser = permission_set, superuser
+    user.is_staff = superuser
+    user.primary_team = primary_team or (teams[0] if teams else None)
+    user.save(update_fields=["permission_set", "is_superuser", "is_staff", "primary_team", "updated_at"])
+    user.teams.set(teams)
+    after = {"permission_set": permission_set.name if permission_set else None, "superuser": superuser,
+             "teams": sorted(t.name for t in teams), "primary_team": user.primary_team.name if user.primary_team else None}
+    if after != before:
+        audit("user_access_changed", by, f"user {user.email}", before=before, after=after)
+    return user
+
+
+# --- teams ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_team(team: Team | None, name: str, members: list[User], by: User | None) -> Team:
+    name = _required(name, "name", "A team's name")[:255]
+    if Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else -1).exists():
+        raise Conflict(f"A team named {name} already exists", [FieldError("A team with this name already exists", "TEAM_EXISTS", "name")])
+    created = team is None
+    team = team or Team()
+    team.name = name
+    team.save()
+    team.members.set(members)
+    # A user's primary team is one of their teams.
+    User.objects.filter(primary_team=team).exclude(pk__in=[m.pk for m in members]).update(primary_team=None)
+    User.objects.filter(pk__in=[m.pk for m in members], primary_team=None).update(primary_team=team)
+    audit("team_created" if created else "team_changed", by, f"team {name}", members=sorted(m.email for m in members))
+    return team
+
+
+def delete_team(team: Team, by: User | None) -> None:
+    name = team.name
+    team.delete()
+    audit("team_deleted", by, f"team {name}")
+
+
+# --- permission sets ----------------------------------------------------------------------------
+
+
+def _clean_access(objects_access: Any, object_names: set[str]) -> dict[str, Any]:
+    if not isinstance(objects_access, dict):
+        raise ValidationFailed("objects_access must map object names to access", [FieldError("Not an object", "INVALID", "objects_access")])
+    clean: dict[str, Any] = {}
+    for name, rule in objects_access.items():
+        if name != permissions.EVERY_OBJECT and name not in object_names:
+            raise ValidationFailed(f"No object named {name!r}", [FieldError(f"No object named {name!r}", "INVALID", name)])
+        if not isinstance(rule, dict):
+            raise ValidationFailed(f"The access to {name} is not an object", [FieldError("Not an object", "INVALID", name)])
+        entry: dict[str, Any] = {}
+        for access in ("view", "edit"):
+            level = rule.get(access, permissions.NONE)
+            if level not in permissions.LEVELS:
+                raise ValidationFailed(f"{level!r} is not an access level", [FieldError(f"Choose one of {', '.join(permissions.LEVELS)}", "INVALID_OPTION", f"{name}.{access}")])
+            entry[access] = level
+        if permissions.RANK[entry["edit"]] > permissions.RANK[entry["view"]]:
+            raise ValidationFailed(f"{name}: edit access cannot reach further than view access",
+                                   [FieldError("Edit access cannot reach further than view access", "INVALID", f"{name}.edit")])
+        entry.update({action: bool(rule.get(action)) for action in permissions.ACTIONS})
+        clean[name] = entry
+    return clean
+
+
+@transaction.atomic
+def save_permission_set(permission_set: PermissionSet | None, by: User | None, *, name: str, description: str = "",
+                        objects_access: dict[str, Any], rights: list[str], is_default: bool = False) -> PermissionSet:
+    """Create or change a permission set; validation names the field at fault."""
+    from scheda.objects.models import ObjectType
+
+    name = _required(name, "name", "A permission set's name")[:100]
+    if PermissionSet.objects.filter(name__iexact=name).exclude(pk=permission_set.pk if permission_set else -1).exists():
+        raise Conflict(f"A permission set named {name} already exists", [FieldError("A permission set with this name already exists", "PERMISSION_SET_EXISTS", "name")])
+    unknown = [r for r in rights if r not in permissions.RIGHTS]
+    if unknown:
+        raise ValidationFailed(f"Unknown right(s): {', '.join(unknown)}", [FieldError(f"Unknown right {r}", "INVALID_OPTION", "rights") for r in unknown])
+    clean = _clean_access(objects_access, set(ObjectType.objects.values_list("name", flat=True)))
+    created = permission_set is None
+    permission_set = permission_set or PermissionSet()
+    before = {"objects_access": permission_set.objects_access, "rights": permission_set.rights}
+    permission_set.name, permission_set.description = name, (description or "").strip()[:500]
+    permission_set.objects_access, permission_set.rights = clean, sorted(set(rights))
+    permission_set.is_default = is_default
+    permission_set.save()
+    if is_default:
+        PermissionSet.objects.exclude(pk=permission_set.pk).update(is_default=False)
+    audit("permission_set_created" if created else "permission_set_changed", by, f"permission set {name}",
+          before=None if created else before, after={"objects_access": clean, "rights": permission_set.rights})
+    return permission_set
+
+
+def delete_permission_set(permission_set: PermissionSet, by: User | None) -> None:
+    if permission_set.users.exists():
+        raise Conflict("Users still have this permission set: give them another first",
+                       [FieldError("Users still have this permission set", "IN_USE", "permission_set")])
+    name = permission_set.name
+    permission_set.delete()
+    audit("permission_set_deleted", by, f"permission set {name}")
+
+
+# --- the tier -------------------------------------------------------------------------------------
+
+
+def set_tier(tier: str, by: User | None) -> str:
+    from scheda.objects.services import schema_changed
+
+    if tier not in tiers.TIERS:
+        raise ValidationFailed(f"{tier!r} is not a tier", [FieldError(f"Choose one of {', '.join(tiers.TIERS)}", "INVALID_OPTION", "tier")])
+    before = tiers.current()
+    Account.objects.update_or_create(pk=1, defaults={"tier": tier})
+    schema_changed()  # every process reads the tier again
+    if before != tier:
+        audit("tier_changed", by, "account", before=before, after=tier)
+    return tier
+
+
+def get_user(user_id: Any) -> User:
+    user = User.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
+    if user is None:
+        raise NotFound(f"No user with id {user_id}", [FieldError("No such user", "OBJECT_NOT_FOUND", "userId")])
     return user

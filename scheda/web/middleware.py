@@ -22,3 +22,25 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class ForbiddenPage:
+    """A page or htmx request refused by a permission or the tier (scheda.errors.Forbidden,
+    raised by scheda.accounts.permissions and .tiers) gets a 403 page saying why, or, for
+    htmx, the message alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from scheda.errors import Forbidden
+
+        if not isinstance(exception, Forbidden):
+            return None
+        template = "web/denied_message.html" if getattr(request, "htmx", False) else "web/denied.html"
+        return render(request, template, {"message": exception.message, "context": exception.context}, status=403)
