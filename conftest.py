@@ -48,5 +48,22 @@ def owner(db):
     return User.objects.create_user("owner@example.com", "a-long-password-1", first_name="Olga", last_name="Owner")
 
 
+@pytest.fixture
+def grant(db):
+    """`grant(user, rights=[...], **objects_access)`: the user gets a permission set of their own
+    (every object viewed and edited unless `objects_access` says otherwise); returns the user
+    read again, as rights are kept on the user object."""
+    from scheda.accounts.models import PermissionSet, User
+    from scheda.accounts.permissions import STANDARD
+
+    def give(user, rights=(), **objects_access):
+        access = {**STANDARD["objects_access"], **{name.replace("all_objects", "*"): rule for name, rule in objects_access.items()}}
+        permission_set = PermissionSet.objects.create(name=f"set of {user.email}", objects_access=access, rights=list(rights))
+        User.objects.filter(pk=user.pk).update(permission_set=permission_set)
+        return User.objects.get(pk=user.pk)
+
+    return give
+
+
 # The live API server and HubSpot's SDK, for the API tests of every app.
 pytest_plugins = ["scheda.api.tests.live", "scheda.web.tests.browser"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scheda.errors import Forbidden
+from scheda.errors import FieldError, Forbidden
 
 if TYPE_CHECKING:
     from scheda.accounts.models import PermissionSet, User
@@ -54,7 +54,8 @@ def object_rule(objects_access: dict[str, Any], object_name: str) -> dict[str, A
 class Rights:
     """One user's rights, read once per request (`rights_of`)."""
 
-    def __init__(self, user: User | None, permission_set: PermissionSet | None = None):
+    def __init__(self, user: User | None, permission_set: PermissionSet | None = None,
+                 team_owner_ids: frozenset[str] | None = None):
         self.user = user if user is not None and user.is_authenticated and user.is_active else None
         self.superuser = bool(self.user and self.user.is_superuser)
         if self.user is None:
@@ -63,7 +64,8 @@ class Rights:
             self.objects_access, self.rights = permission_set.objects_access, set(permission_set.rights)
         else:
             self.objects_access, self.rights = STANDARD["objects_access"], set(STANDARD["rights"])
-        self._team_owner_ids: frozenset[str] | None = None
+        # Given when many users' rights are read at once ("View record access").
+        self._team_owner_ids = team_owner_ids
 
     # --- levels ------------------------------------------------------------------------------
 
@@ -132,6 +134,25 @@ class Rights:
             return records
         return records.filter(**{f"properties__{OWNER}__in": sorted(owners)}) if owners else records.none()
 
+    def new_record(self, object_type: ObjectType, properties: dict[str, Any]) -> dict[str, Any]:
+        """The properties of a record the user creates. With edit access to owned (or team)
+        records only, the new record is the user's unless it names an owner the user may edit
+        for; with none, the user creates nothing."""
+        owners = self.owners(object_type, "edit")
+        if owners is None:
+            return properties
+        if not owners or self.user is None:
+            raise Forbidden(str(_("You don't have permission to create %(objects)s")
+                                % {"objects": object_type.plural_label.lower()}), object_type=object_type.name)
+        owner = str(properties.get(OWNER) or "")
+        if not owner:
+            return {**properties, OWNER: str(self.user.pk)}
+        if owner not in owners:
+            message = str(_("You can only create records owned by you or your team") if len(owners) > 1
+                          else _("You can only create records owned by you"))
+            raise Forbidden(message, [FieldError(message, "FORBIDDEN", OWNER)], object_type=object_type.name)
+        return properties
+
     # --- the same, refusing -------------------------------------------------------------------
 
     def check_view(self, record: Record) -> None:
@@ -168,17 +189,18 @@ def rights_of(user: Any) -> Rights:
     cached = getattr(user, "_scheda_rights", None)
     if cached is not None:
         return cached
-    rights = Rights(user, _permission_set(user))
+    rights = Rights(user, permission_set_of(user))
     if user is not None:
         user._scheda_rights = rights
     return rights
 
 
-def _permission_set(user: Any) -> PermissionSet | None:
+def permission_set_of(user: Any, default: Any = None) -> PermissionSet | None:
+    """The user's set, else the installation's default one (`default`, if already read)."""
     from scheda.accounts.models import PermissionSet
 
     if user is None or not user.is_authenticated or user.is_superuser:
         return None
     if user.permission_set_id is not None:
         return user.permission_set
-    return PermissionSet.objects.filter(is_default=True).first()
+    return default if default is not None else PermissionSet.objects.filter(is_default=True).first()

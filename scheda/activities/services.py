@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scheda.accounts.models import User
+from scheda.accounts.permissions import Rights
 from scheda.activities import timeline
 from scheda.activities.models import (
     Attachment,
@@ -242,15 +243,20 @@ def comments_of(activity: Record) -> list[Comment]:
     return list(Comment.objects.filter(activity=activity).select_related("author"))
 
 
-def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
-    """A user's latest notifications, each with `record`: a record whose timeline shows the activity."""
+def recent_notifications(user: User, rights: Rights, limit: int = 50) -> list[Notification]:
+    """A user's latest notifications, each with `record`: a record whose timeline shows the
+    activity and the user may see (None when the user may see none: a restricted activity)."""
     found = list(Notification.objects.filter(user=user).select_related("actor", "activity__object_type", "comment")
                  .order_by("-created_at", "-id")[:limit])
-    places = dict(TimelineEntry.objects.filter(activity_id__in=[n.activity_id for n in found], record__archived=False)
-                  .values_list("activity_id", "record_id"))
-    targets = {r.pk: r for r in Record.objects.filter(id__in=set(places.values())).select_related("object_type")}
+    places: dict[int, list[int]] = {}
+    for activity_id, record_id in TimelineEntry.objects.filter(
+            activity_id__in=[n.activity_id for n in found], record__archived=False).values_list("activity_id", "record_id"):
+        places.setdefault(activity_id, []).append(record_id)
+    targets = {r.pk: r for r in Record.objects.filter(id__in={i for ids in places.values() for i in ids})
+               .select_related("object_type")}
     for notification in found:
-        notification.record = targets.get(places.get(notification.activity_id, 0))  # type: ignore[attr-defined]
+        visible = [targets[i] for i in places.get(notification.activity_id, []) if i in targets and rights.can_view(targets[i])]
+        notification.record = visible[0] if visible else None  # type: ignore[attr-defined]
     return found
 
 

@@ -18,9 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from scheda.accounts.models import Team, User
+from scheda.accounts.permissions import Rights, rights_of
 from scheda.activities import services, timeline
 from scheda.activities.timeline import ACTIVITY_KINDS, EVENT_KINDS, Filters
-from scheda.errors import SchedaError
+from scheda.errors import Forbidden, SchedaError
 from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
@@ -49,10 +50,17 @@ BODY = {"notes": "hs_note_body", "emails": "hs_email_html", "calls": "hs_call_bo
 ACTIVITY_BASE = "/activities/"
 
 
-def _record(record_id: int) -> Record:
+def _record(request: HttpRequest, record_id: int, *, edit: bool = False) -> Record:
+    """The active record whose timeline a request acts on, if the user may see it (and, with
+    `edit`, change it: logging, editing or deleting its activities)."""
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
     if record is None:
         raise Http404(_("No such record"))
+    rights = rights_of(request.user)
+    if edit:
+        rights.check_edit(record)
+    else:
+        rights.check_view(record)
     return record
 
 
@@ -149,7 +157,7 @@ def _render(request: HttpRequest, record: Record, partial: str, **extra: Any) ->
 @login_required
 @require_GET
 def timeline_view(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = _record(record_id)
+    record = _record(request, record_id)
     try:
         filters = _filters(request.GET)
         if request.GET.get("after"):
@@ -192,7 +200,7 @@ def form_context(record: Record, kind: str, values: dict[str, Any] | None = None
 @login_required
 def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpResponse:
     """A quick action ("Note", "Email", "Call", "Task", "Meeting"): GET the form, POST to log."""
-    record = _record(record_id)
+    record = _record(request, record_id, edit=True)
     if kind not in FORM_FIELDS:
         return HttpResponse(status=404)
     values: dict[str, Any] = {}
@@ -220,11 +228,12 @@ def _activity(activity_id: int, record: Record, *, archived: bool = False) -> Re
 
 
 def _record_of(request: HttpRequest) -> Record:
-    """The record page an activity action comes from (its `record` parameter)."""
+    """The record page an activity action comes from (its `record` parameter); a POST changes
+    the record's timeline, so it takes the right to edit the record."""
     value = request.GET.get("record") or request.POST.get("record") or ""
     if not is_id(value):
         raise Http404(_("No such record"))
-    return _record(int(value))
+    return _record(request, int(value), edit=request.method == "POST")
 
 
 @login_required
@@ -311,28 +320,35 @@ def activity_associations(request: HttpRequest, activity_id: int) -> HttpRespons
         try:
             add = [int(i) for i in request.POST.getlist("add")]
             remove = [int(i) for i in request.POST.getlist("remove")]
+            rights = rights_of(request.user)
+            named = Record.objects.filter(pk__in=[*add, *remove]).select_related("object_type")
+            if len(named) < len(set(add + remove)) or not all(rights.can_view(r) for r in named):
+                raise ValueError("a record the user may not see")
             services.edit_associations(activity, ui_author(request), add=add, remove=remove)
         except ValueError:
             error = str(_("Choose a record to add"))
         except SchedaError as failure:
             error = failure.message
     query = request.GET.get("q", "").strip()
-    current = services.associated_records(activity)
-    candidates = _find_records(query, exclude={r.pk for r in current}) if query else []
+    rights = rights_of(request.user)
+    associated = services.associated_records(activity)
+    # Records the user may not see are counted, not named.
+    current = [r for r in associated if rights.can_view(r)]
+    candidates = _find_records(query, {r.pk for r in associated}, rights) if query else []
     for other in [*current, *candidates]:
         other.name = records.display_name(other)  # type: ignore[attr-defined]
     return render(request, "activities/tab.html#associations", {
         "record": record, "activity": activity, "current": current, "candidates": candidates, "q": query, "error": error,
-        "on_this_record": any(r.pk == record.pk for r in current)})
+        "restricted": len(associated) - len(current), "on_this_record": any(r.pk == record.pk for r in current)})
 
 
-def _find_records(query: str, exclude: set[int]) -> list[Record]:
+def _find_records(query: str, exclude: set[int], rights: Rights) -> list[Record]:
     from scheda.records.search import search_ids
 
     found = []
     for name in ("contacts", "companies", "deals", "tickets"):
         object_type = load_schema(name).object_type
-        ids = [i for i in search_ids(object_type, query, limit=6) if i not in exclude]
+        ids = [i for i in search_ids(object_type, query, limit=6, owners=rights.owners(object_type)) if i not in exclude]
         found += list(Record.objects.filter(id__in=ids[:5]).select_related("object_type"))
     return found
 
@@ -342,7 +358,7 @@ def _find_records(query: str, exclude: set[int]) -> list[Record]:
 def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
     """Log an e-mail from an uploaded .eml file (or a pasted message), on this record and the
     contacts it names."""
-    record = _record(record_id)
+    record = _record(request, record_id, edit=True)
     upload = request.FILES.get("file")
     pasted = request.POST.get("raw", "").strip()
     try:
@@ -381,7 +397,7 @@ def unread_count(request: HttpRequest) -> dict[str, Any]:
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's notifications, newest first, each linking to a record that shows the activity;
     viewing them marks them read."""
-    shown = services.recent_notifications(request.user)  # type: ignore[arg-type]
+    shown = services.recent_notifications(request.user, rights_of(request.user))  # type: ignore[arg-type]
     response = render(request, "activities/notifications.html", {"notifications": shown})
     services.mark_read(request.user, [n.pk for n in shown])  # type: ignore[arg-type]
     return response
@@ -390,10 +406,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
-    """Download a file of a record or of an activity."""
+    """Download a file of a record or of an activity, if the user may see the record (or one
+    of the records whose timeline shows the activity)."""
     found = services.Attachment.objects.filter(
-        Q(activity__archived=False) | Q(activity=None, record__archived=False), pk=attachment_id).first()
+        Q(activity__archived=False) | Q(activity=None, record__archived=False), pk=attachment_id).select_related(
+        "record__object_type").first()
     if found is None:
         raise Http404(_("No such file"))
+    rights = rights_of(request.user)
+    places = [found.record] if found.record is not None else Record.objects.filter(
+        pk__in=timeline.TimelineEntry.objects.filter(activity_id=found.activity_id).values("record_id"),
+        archived=False).select_related("object_type")
+    if not any(rights.can_view(place) for place in places):
+        raise Forbidden(str(_("You don't have permission to view this file")))
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,
                         content_type=found.content_type or "application/octet-stream")

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from scheda.accounts.permissions import OWNER
 from scheda.activities import timeline
 from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
@@ -284,12 +285,16 @@ def remove_types(pairs: Iterable[Pair], *, user_id: int | None = None) -> int:
 
 
 def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | None = None, *,
-                    default_type_id: int | None = None) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
+                    default_type_id: int | None = None, owners: frozenset[str] | None = None
+                    ) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
     """A page of the active records of `to_type` associated with record `from_id`, in id order,
     each with the types it is associated under; and the id to continue after, if more remain.
     With the id of the unlabeled type between the two objects the page is read from one range
-    of the association index, not from all of the record's associations."""
+    of the association index, not from all of the record's associations. With `owners`, only
+    the records they own (a user's record access)."""
     rows = Association.objects.filter(from_record_id=from_id, to_record__archived=False)
+    if owners is not None:
+        rows = rows.filter(**{f"to_record__properties__{OWNER}__in": sorted(owners)})
     rows = rows.filter(type_id=default_type_id) if default_type_id else rows.filter(type__to_object_type=to_type)
     if after is not None:
         rows = rows.filter(to_record_id__gt=after)

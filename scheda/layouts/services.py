@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from scheda.accounts import tiers
 from scheda.errors import FieldError, ValidationFailed
 from scheda.layouts.models import RecordLayout, UserLayout
 from scheda.objects.models import ObjectType
@@ -158,12 +159,15 @@ def shared_layout(object_type: ObjectType, team_id: int | None) -> RecordLayout 
 
 
 def layout_for(user, object_type: ObjectType) -> Layout:
-    """What `user` sees: the layout of the first of their teams (by name) that has one, else the
-    account's, else the built-in one; in their own order, with their collapsed sections. Two
-    queries."""
+    """What `user` sees: their primary team's layout, else that of the first of their other
+    teams (by name) that has one, else the account's, else the built-in one; in their own
+    order, with their collapsed sections. Team layouts are a Professional feature. Two queries."""
+    teams = Q(team__members=user) if tiers.has("team_layouts") else Q(pk__in=[])
     shared = list(RecordLayout.objects.filter(object_type=object_type)
-                  .filter(Q(team=None) | Q(team__members=user)).order_by("team__name").select_related("team"))
-    chosen = next((s for s in shared if s.team_id is not None), None) or next(iter(shared), None)
+                  .filter(Q(team=None) | teams).order_by("team__name").select_related("team"))
+    primary = getattr(user, "primary_team_id", None)
+    chosen = (next((s for s in shared if primary and s.team_id == primary), None)
+              or next((s for s in shared if s.team_id is not None), None) or next(iter(shared), None))
     config = chosen.config if chosen else built_in(object_type)
     mine = UserLayout.objects.filter(user=user, object_type=object_type).first()
     order = mine.order if mine else {}
@@ -204,7 +208,7 @@ def remember(user, object_type: ObjectType, *, tab: str | None = None, side: str
 _KEY = re.compile(r"[a-z0-9_\-]{1,100}")
 
 
-# --- shared layouts (the permission "layouts.change_recordlayout") ----------------------------
+# --- shared layouts (the right "customise_layouts") ------------------------------------------
 
 
 def _check_properties(names: list[str], known: set[str], field_name: str, errors: list[FieldError],

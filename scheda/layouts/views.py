@@ -6,13 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from scheda.accounts import tiers
 from scheda.accounts.models import Team
+from scheda.accounts.permissions import rights_of
 from scheda.errors import SchedaError
 from scheda.layouts import services
 from scheda.objects.models import ObjectType
@@ -25,7 +27,7 @@ from scheda.records.pages import is_id, page_object_type
 def mine(request: HttpRequest, object_name: str) -> HttpResponse:
     """Keep a change to this user's record pages of an object: `side` + `order` (section keys),
     or `section` + `collapsed` ("1"/"0")."""
-    object_type = page_object_type(object_name)
+    object_type = page_object_type(request, object_name)
     try:
         if "section" in request.POST:
             services.remember(request.user, object_type, section=request.POST["section"],
@@ -36,6 +38,13 @@ def mine(request: HttpRequest, object_name: str) -> HttpResponse:
     except SchedaError as error:
         return HttpResponse(error.message, status=400)
     return HttpResponse(status=204)
+
+
+def previews_only(config: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
+    """Below Professional only the cards' preview properties change: the rest stays as saved."""
+    previews = {card["key"]: card["properties"] for card in posted["right"] if "properties" in card}
+    return {**config, "right": [{**card, "properties": previews[card["key"]]} if card["key"] in previews else card
+                                for card in config["right"]]}
 
 
 def _lines(text: str) -> list[str]:
@@ -71,13 +80,17 @@ def parse_form(data, current: dict[str, Any]) -> dict[str, Any]:
 
 
 @login_required
-@permission_required("layouts.change_recordlayout", raise_exception=True)
 def editor(request: HttpRequest, object_name: str) -> HttpResponse:
     """Customise an object's record page for everyone, or for one team (`team`): the left
     sidebar's key facts and sections, the Overview cards, the right sidebar's cards and their
-    preview properties (LS-3, MC-11, RS-2)."""
-    object_type = page_object_type(object_name)
+    preview properties (LS-3, MC-11, RS-2). For users with the right to customise record
+    layouts; on Starter only the preview properties, team layouts from Professional."""
+    rights_of(request.user).check_right("customise_layouts")
+    tiers.check("preview_properties")
+    object_type = page_object_type(request, object_name)
     team_value = request.POST.get("team") or request.GET.get("team") or ""
+    if team_value:
+        tiers.check("team_layouts")
     team = Team.objects.filter(pk=int(team_value)).first() if is_id(team_value) else None
     if team_value and team is None:  # never the account's layout in place of a team that is gone
         raise Http404(_("No such team"))
@@ -97,6 +110,8 @@ def editor(request: HttpRequest, object_name: str) -> HttpResponse:
             services.reset_layout(object_type, team_id)
             return redirect(f"{request.path}?team={team_id or ''}")
         posted = parse_form(request.POST, current)
+        if not tiers.has("record_layouts"):
+            posted = previews_only(config, posted)
         try:
             services.save_layout(object_type, posted, request.user, team_id)
             return redirect(f"{request.path}?team={team_id or ''}&saved=1")
@@ -115,7 +130,9 @@ def editor(request: HttpRequest, object_name: str) -> HttpResponse:
                  "computed": s.get("key") == "record_source", "label_error": errors.get(f"left-{i}-label", ""),
                  "error": errors.get(f"left-{i}-properties", "")} for i, s in enumerate(current["left"])]
     return render(request, "layouts/editor.html", {
-        "object_type": object_type, "team": team, "teams": Team.objects.all(), "customised": saved is not None,
+        "object_type": object_type, "team": team, "customised": saved is not None,
+        "teams": Team.objects.all() if tiers.has("team_layouts") else [], "full": tiers.has("record_layouts"),
+        "professional": tiers.unlocked_by("record_layouts"),
         "header": "\n".join(current["header"]), "sections": sections, "new_position": len(sections),
         "highlights": "\n".join(current["overview"].get("highlights", [])),
         "cards": [(c, c in current["overview"].get("cards", [])) for c in services.OVERVIEW_CARDS],

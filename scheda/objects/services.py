@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -130,11 +131,18 @@ class SchemaPerRequest:
         self.get_response = get_response
 
     def __call__(self, request):
-        _request.active, _request.token = True, None
-        try:
+        with one_request():
             return self.get_response(request)
-        finally:
-            _request.active, _request.token = False, None
+
+
+@contextmanager
+def one_request() -> Iterator[None]:
+    """What runs inside reads the schema token once (a request; a test pinning a view's queries)."""
+    _request.active, _request.token = True, None
+    try:
+        yield
+    finally:
+        _request.active, _request.token = False, None
 
 
 _derived: dict[str, tuple[str, Any]] = {}

@@ -23,8 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from scheda.accounts import tiers
 from scheda.accounts.access import LEVELS, record_access
 from scheda.accounts.models import Team, User
+from scheda.accounts.permissions import rights_of
 from scheda.activities import services as activities
 from scheda.errors import SchedaError
 from scheda.objects.models import PropertyDefinition, PropertyGroup
@@ -48,10 +50,17 @@ class Request(HttpRequest):
 
 def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
     """What records/actions/menu.html needs besides `record`: two queries (the follow, an
-    un-undone merge into this record)."""
+    un-undone merge into this record), and which items this user may use."""
+    rights = rights_of(request.user)
+    editable = rights.can_edit(record)
     return {"record_actions": {
         "following": services.is_following(record, request.user),
-        "can_undo_merge": Merge.objects.filter(primary=record, undone_at=None).exists(),
+        "can_undo_merge": editable and rights.may(record.object_type, "merge")
+        and Merge.objects.filter(primary=record, undone_at=None).exists(),
+        "can_edit": editable, "can_merge": editable and rights.may(record.object_type, "merge"),
+        "can_delete": editable and rights.may(record.object_type, "delete"),
+        "can_export": rights.may(record.object_type, "export"),
+        "access_panel": tiers.has("record_access_panel"),
     }}
 
 
@@ -104,7 +113,7 @@ def _groups(schema: Schema) -> list[tuple[str, list[PropertyDefinition]]]:
 @require_POST
 def follow(request: Request, object_name: str, record_id: int, action: str) -> HttpResponse:
     """"Follow"/"Unfollow": answers the menu's button in its new state."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
     if action == "follow":
         services.follow(record, request.user)
     else:
@@ -119,7 +128,7 @@ def follow(request: Request, object_name: str, record_id: int, action: str) -> H
 @require_POST
 def clone(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Clone": a copy of the record (services.clone_record), opened at once."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
     try:
         copy = services.clone_record(record, ui_author(request))
     except SchedaError as error:
@@ -136,7 +145,7 @@ def clone(request: Request, object_name: str, record_id: int) -> HttpResponse:
 @require_GET
 def properties(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View all properties": every property by group, with a search and "Hide blank properties"."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
     schema = load_schema(record.object_type)
     values = services.values_of(record)
     owner_names = [n for n, p in schema.properties.items() if p.referenced_object_type == "OWNER"]
@@ -153,7 +162,7 @@ def properties(request: Request, object_name: str, record_id: int) -> HttpRespon
 def history(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View property history": every version of each property (or of `?property=`), newest
     first, with when, from where and by whom."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
     schema = load_schema(record.object_type)
     wanted = request.GET.get("property", "")
     error = ""
@@ -180,9 +189,11 @@ def history(request: Request, object_name: str, record_id: int) -> HttpResponse:
 # --- merge, undo merge ----------------------------------------------------------------------------
 
 
-def _candidates(record: Record, query: str) -> list[dict[str, Any]]:
-    """Records of the same object type matching what was typed, this one left out."""
-    ids = [i for i in search_ids(record.object_type, query, limit=MERGE_CANDIDATES + 1) if i != record.pk]
+def _candidates(request: Request, record: Record, query: str) -> list[dict[str, Any]]:
+    """Records of the same object type matching what was typed that the user may change, this
+    one left out."""
+    ids = [i for i in search_ids(record.object_type, query, limit=MERGE_CANDIDATES + 1,
+                                 owners=rights_of(request.user).owners(record.object_type, "edit")) if i != record.pk]
     found = Record.objects.filter(id__in=ids[:MERGE_CANDIDATES]).select_related("object_type").order_by("id")
     return [{"record": other, "name": services.display_name(other),
              "detail": other.properties.get("email") or other.properties.get("domain") or ""} for other in found]
@@ -192,15 +203,17 @@ def _candidates(record: Record, query: str) -> list[dict[str, Any]]:
 def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Merge": GET the dialog (or, with `q`, the records matching it); POST `other` (a record
     id) and `primary` ("this" or "other": whose values win) to merge, then open the primary."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
+    rights = rights_of(request.user)
+    rights.check(record.object_type, "merge")
     query = (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
     if request.method == "GET" and request.htmx and request.htmx.target == "merge-candidates":
         return render(request, "records/actions/merge.html#candidates",
-                      {"record": record, "candidates": _candidates(record, query), "query": query})
+                      {"record": record, "candidates": _candidates(request, record, query), "query": query})
     error, chosen = "", request.POST.get("other", "")
     if request.method == "POST":
         other = Record.objects.select_related("object_type").filter(pk=int(chosen)).first() if is_id(chosen) else None
-        if other is None:
+        if other is None or not rights.can_edit(other):
             error = _("Choose a record to merge with")
         else:
             primary, merged = (record, other) if request.POST.get("primary", "this") == "this" else (other, record)
@@ -212,7 +225,7 @@ def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
                 messages.success(request, _("%(merged)s was merged into %(primary)s") % {
                     "merged": services.display_name(merged), "primary": services.display_name(primary)})
                 return _go(request, record_url(primary))
-    candidates = _candidates(record, query) if query else []
+    candidates = _candidates(request, record, query) if query else []
     return _dialog(request, "records/actions/merge.html", record, {
         "candidates": candidates, "query": query, "error": error, "chosen": chosen,
         "primary": request.POST.get("primary", "this")})
@@ -221,7 +234,8 @@ def merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
 @login_required
 def undo_merge(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Undo merge": GET the merges into this record not undone yet; POST `merge` to undo one."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
+    rights_of(request.user).check(record.object_type, "merge")
     error = ""
     if request.method == "POST":
         value = request.POST.get("merge", "")
@@ -250,7 +264,8 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
 def delete(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Delete": GET the confirmation; POST moves the record to the recycle bin and opens the
     object's index."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
+    rights_of(request.user).check(record.object_type, "delete")
     error = ""
     if request.method == "POST":
         try:
@@ -267,7 +282,8 @@ def delete(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """Restore a deleted record from the recycle bin: GET the confirmation, POST to restore and
     open it. The recycle bin (the object's index) links here."""
-    record = page_record(object_name, record_id, archived=True)
+    record = page_record(request, object_name, record_id, archived=True, edit=True)
+    rights_of(request.user).check(record.object_type, "delete")
     error = ""
     if request.method == "POST":
         try:
@@ -285,7 +301,7 @@ def restore(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def restore_activity(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Restore activity": GET lists the activities deleted from this record's timeline in the
     recycle-bin window; POST `activity` restores one of them and reloads the record page."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
     deleted = activities.deleted_activities(record)
     if request.method == "POST":
         chosen = next((a for a in deleted if str(a.pk) == request.POST.get("activity", "")), None)
@@ -309,7 +325,9 @@ def _cell(value: str) -> str:
 def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"Export": GET the dialog; with `download`, the record as CSV (label, internal name,
     value of every property), then its associated records when `associations` is on."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
+    rights = rights_of(request.user)
+    rights.check(record.object_type, "export")
     name = services.display_name(record)
     if "download" not in request.GET:
         return _dialog(request, "records/actions/export.html", record, {})
@@ -333,6 +351,8 @@ def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
         writer.writerow([_("Association"), _("Object"), _("Record ID"), _("Name")])
         linked = [a for a in services.associations_of([record.pk])[record.pk] if not a.type.to_object_type.is_activity]
         others = Record.objects.select_related("object_type").in_bulk([a.to_record_id for a in linked])
+        # Only the associated records the user may see are written out.
+        linked = [a for a in linked if rights.can_view(others[a.to_record_id])]
         for association in linked:
             other_type, other = association.type.to_object_type, others[association.to_record_id]
             writer.writerow([_cell(association.type.label or _("Associated")), other_type.singular_label, other.pk,
@@ -348,7 +368,8 @@ def export(request: Request, object_name: str, record_id: int) -> HttpResponse:
 def access(request: Request, object_name: str, record_id: int) -> HttpResponse:
     """"View record access": the owner, who owned it before, and who can open it (filters:
     team, access level)."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
+    tiers.check("record_access_panel")
     schema = load_schema(record.object_type)
     past = services.property_history(schema, record, [OWNER]).get(OWNER, []) if OWNER in schema.properties else []
     users = _users(_owner_ids([record.properties.get(OWNER), *(v.value for v in past)]) | {v.user_id for v in past if v.user_id})

@@ -1,10 +1,13 @@
-"""What the views of a record's pages share: the record a URL names and who a UI write is by."""
+"""What the views of a record's pages share: the record a URL names (if the user may open it)
+and who a UI write is by."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from scheda.accounts import tiers
+from scheda.accounts.permissions import rights_of
 from scheda.errors import NotFound
 from scheda.objects.models import ObjectType
 from scheda.objects.services import get_object_type
@@ -19,25 +22,42 @@ def is_id(value: object) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 18
 
 
-def page_record(object_name: str, record_id: int, *, archived: bool = False) -> Record:
+def page_record(request: HttpRequest, object_name: str, record_id: int, *, archived: bool = False,
+                edit: bool = False) -> Record:
     """The active (or, with `archived`, deleted) record `record_id` if it is of the object the
-    URL names (by name or HubSpot type id); 404 otherwise."""
+    URL names (by name or HubSpot type id), 404 otherwise; Forbidden (a 403 page) if the user
+    may not view it, or with `edit` change it, or its object's tier is not on."""
     if not is_id(record_id):
         raise Http404(_("No such record"))
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))
+    check_tier(record.object_type)
+    rights = rights_of(request.user)
+    if edit:
+        rights.check_edit(record)
+    else:
+        rights.check_view(record)
     return record
 
 
-def page_object_type(object_name: str) -> ObjectType:
-    """The active, non-activity object type a URL names by its name; 404 otherwise."""
+def check_tier(object_type: ObjectType) -> None:
+    """Custom objects are an Enterprise feature: below it their pages say so."""
+    if object_type.is_custom:
+        tiers.check("custom_objects")
+
+
+def page_object_type(request: HttpRequest, object_name: str) -> ObjectType:
+    """The active, non-activity object type a URL names by its name, 404 otherwise; Forbidden
+    if the user may view none of its records or its tier is not on."""
     try:
         object_type = get_object_type(object_name)
     except NotFound:
         raise Http404(_("No such object")) from None
     if object_type.is_activity or object_type.archived or object_type.name != object_name:
         raise Http404(_("No such object"))
+    check_tier(object_type)
+    rights_of(request.user).check_object(object_type)
     return object_type
 
 

@@ -9,6 +9,7 @@ import re
 from django.db import connection
 
 from scheda.objects.models import ObjectType
+from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -33,13 +34,16 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
 
 
 def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_id: int = 0,
-               archived: bool = False) -> list[int]:
+               archived: bool = False, owners: frozenset[str] | None = None) -> list[int]:
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
-    (keyset paging)."""
+    (keyset paging); with `owners`, only the records they own (a user's record access)."""
     condition = text_condition(query)
     if condition is None:
         return []
     sql, params = condition
+    owned = storage.owner_condition(owners)
+    if owned is not None:
+        sql, params = f"{sql} AND {owned[0]}", [*params, *owned[1]]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM records_record WHERE {sql} AND object_type_id = %s AND archived = %s AND id > %s"

@@ -128,6 +128,18 @@ def compare_param() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
+def owner_condition(owners: frozenset[str] | None) -> tuple[str, list[Any]] | None:
+    """The SQL that keeps the records owned by `owners` (the record access a user has, from
+    scheda.accounts.permissions): None for no restriction, a condition that holds for nothing
+    for an empty set."""
+    if owners is None:
+        return None
+    if not owners:
+        return "1 = 0", []
+    marks = ", ".join([compare_param()] * len(owners))
+    return f"{value_sql('hubspot_owner_id')} IN ({marks})", [encode(owner) for owner in sorted(owners)]
+
+
 def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any]]:
     """(id, value) of the active records of a type whose unique property `name` has one of
     `values`: one indexed lookup per 500 values. The unique index is named, because with a long

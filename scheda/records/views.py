@@ -10,13 +10,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from scheda.accounts import tiers
+from scheda.accounts.permissions import OWNER, Rights, rights_of
 from scheda.activities import services as activities
 from scheda.activities.models import Attachment, TimelineEntry
 from scheda.activities.views import KIND_LABELS, form_context, tab_context
@@ -83,19 +85,27 @@ def _last_activity(record: Record, kinds: tuple[str, ...] | None = None):
     return entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
 
 
-def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any], after: int | None = None
-                      ) -> list[dict[str, Any]]:
-    """The right sidebar's cards of associated records: per object type its count and a page of
-    records (with their labels and preview properties) from `after` on; the id to go on from
-    when more remain. Queries per object type, not per record."""
+def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any], rights: Rights,
+                      after: int | None = None) -> list[dict[str, Any]]:
+    """The right sidebar's cards of associated records the user may see: per object type its
+    count and a page of records (with their labels and preview properties) from `after` on; the
+    id to go on from when more remain. Queries per object type, not per record."""
     default_types = layouts.default_types(record.object_type)
     types = {t.name: t for t in default_types}
     wanted = [c for c in layout.right if c["key"] in types]
-    per_type = dict(Association.objects.filter(from_record_id=record.pk, type_id__in=default_types.values(), to_record__archived=False)
+    owners = {t.pk: rights.owners(t) for t in default_types}
+    visible = Q(pk__in=[])
+    for other_type, type_id in default_types.items():
+        if owners[other_type.pk] is None:
+            visible |= Q(type_id=type_id)
+        elif owners[other_type.pk]:
+            visible |= Q(type_id=type_id, **{f"to_record__properties__{OWNER}__in": sorted(owners[other_type.pk] or ())})
+    per_type = dict(Association.objects.filter(visible, from_record_id=record.pk, to_record__archived=False)
                     .values_list("type_id").annotate(n=Count("id")))
     counts = {t.pk: per_type.get(type_id, 0) for t, type_id in default_types.items()}
     pages = {c["key"]: associations.associated_page(record.pk, types[c["key"]], PREVIEWS, after,
-                                                    default_type_id=default_types[types[c["key"]]])
+                                                    default_type_id=default_types[types[c["key"]]],
+                                                    owners=owners[types[c["key"]].pk])
              if counts.get(types[c["key"]].pk) else ([], None) for c in wanted}
     ids = [other_id for page, _more in pages.values() for other_id, _types in page]
     others = Record.objects.select_related("object_type").in_bulk(ids)
@@ -116,16 +126,17 @@ def association_cards(record: Record, layout: layouts.Layout, users: dict[int, A
     return cards
 
 
-def account_overview(record: Record, contacts_count: int) -> dict[str, Any]:
-    """RS-5: the company's target account flag, contacts and their buying roles, last engagement
-    and last contact."""
+def account_overview(record: Record, contacts_count: int, rights: Rights) -> dict[str, Any]:
+    """RS-5: the company's target account flag, contacts (those the user may see) and their
+    buying roles, last engagement and last contact."""
     contacts = load_schema("contacts").object_type
     contact_ids = Association.objects.filter(from_record_id=record.pk, type__label=None,
                                              type__to_object_type=contacts).values("to_record_id")
     roles: Counter[str] = Counter()
     role_prop = load_schema(contacts).properties.get("hs_buying_role")
     labels = {o["value"]: o["label"] for o in role_prop.options} if role_prop else {}
-    for value in Record.objects.filter(id__in=contact_ids, archived=False).values_list("properties__hs_buying_role", flat=True):
+    visible = rights.visible(Record.objects.filter(id__in=contact_ids, archived=False), contacts)
+    for value in visible.values_list("properties__hs_buying_role", flat=True):
         for role in str(value or "").split(";"):
             if role:
                 roles[labels.get(role, role)] += 1
@@ -167,20 +178,22 @@ def page_context(request: HttpRequest, record: Record, *, log: str = "") -> dict
     layout = layouts.layout_for(request.user, record.object_type)
     schema = load_schema(record.object_type)
     presenter = Presenter(schema)
-    cards = association_cards(record, layout, presenter.users)
+    rights = rights_of(request.user)
+    cards = association_cards(record, layout, presenter.users, rights)
     name = display_name(record)
     context: dict[str, Any] = {
         "record": record, "name": name, "initials": initials(name), "layout": layout, "kind_labels": KIND_LABELS,
         "facts": [r for r in _rows(presenter, record, layout.header) if r["value"]],
-        "sections": _left(record, layout, presenter), "right": _right(record, layout, cards),
-        "can_customise": request.user.has_perm("layouts.change_recordlayout"),  # type: ignore[union-attr]
+        "sections": _left(record, layout, presenter), "right": _right(record, layout, cards, rights),
+        "can_customise": rights.has("customise_layouts") and tiers.has("record_layouts"),
+        "can_edit": rights.can_edit(record),
         "max_attachment_mb": _max_mb(), **menu_context(request, record),
     }
     context.update(tab_panel_context(request, record, layout.tab if not log else "activities", layout, presenter, cards, log=log))
     return context
 
 
-def _right(record: Record, layout: layouts.Layout, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _right(record: Record, layout: layouts.Layout, cards: list[dict[str, Any]], rights: Rights) -> list[dict[str, Any]]:
     """The right sidebar's cards in the user's order, each with what its partial shows."""
     by_key = {c["key"]: c for c in cards}
     right = []
@@ -192,7 +205,7 @@ def _right(record: Record, layout: layouts.Layout, cards: list[dict[str, Any]]) 
             right.append({**shown, "kind": "attachments", "attachments": activities.attachments_of(record)})
         elif key == "account_overview" and record.object_type.name == "companies":
             contacts = by_key["contacts"]["count"] if "contacts" in by_key else 0
-            right.append({**shown, "kind": "account", "account": account_overview(record, contacts)})
+            right.append({**shown, "kind": "account", "account": account_overview(record, contacts, rights)})
     return right
 
 
@@ -217,7 +230,7 @@ def _max_mb() -> int:
 
 @login_required
 def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpResponse:
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
     return render(request, "records/record.html", page_context(request, record))
 
 
@@ -226,14 +239,14 @@ def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpR
 def record_tab(request: HttpRequest, object_name: str, record_id: int, tab: str) -> HttpResponse:
     """A middle-column tab; POST (a click on it) also remembers it for this user and object.
     `log` opens the Activities tab with a quick action's form."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id)
     if tab not in layouts.TABS:
         raise Http404(_("No such tab"))
     if request.method == "POST":
         layouts.remember(request.user, record.object_type, tab=tab)
     layout = layouts.layout_for(request.user, record.object_type)
     presenter = Presenter(load_schema(record.object_type))
-    cards = association_cards(record, layout, presenter.users) if tab == "overview" else []
+    cards = association_cards(record, layout, presenter.users, rights_of(request.user)) if tab == "overview" else []
     context = {"record": record, **tab_panel_context(request, record, tab, layout, presenter, cards,
                                                      log=request.POST.get("log") or request.GET.get("log", ""))}
     return render(request, "records/record.html#tab-panel", context)
@@ -243,7 +256,7 @@ def record_tab(request: HttpRequest, object_name: str, record_id: int, tab: str)
 def property_row(request: HttpRequest, object_name: str, record_id: int, name: str) -> HttpResponse:
     """One property of a sidebar section, edited in place (LS-2): GET shows it (`edit` for its
     input), POST saves it; a refused value comes back next to the field, as typed."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=request.method == "POST" or bool(request.GET.get("edit")))
     schema = load_schema(record.object_type)
     if name not in schema.properties:
         raise Http404(_("No such property"))
@@ -281,7 +294,7 @@ def _card_response(request: HttpRequest, record: Record, key: str, layout: layou
     """A card re-rendered; with `after`, only its next previews ("Show more")."""
     presenter = Presenter(load_schema(record.object_type))
     layout.right = [c for c in layout.right if c["key"] == key]
-    (card,) = association_cards(record, layout, presenter.users, after)
+    (card,) = association_cards(record, layout, presenter.users, rights_of(request.user), after)
     partial = "previews" if after is not None else "association-card"
     return render(request, f"records/record.html#{partial}", {"record": record, "card": card, **extra})
 
@@ -289,8 +302,9 @@ def _card_response(request: HttpRequest, record: Record, key: str, layout: layou
 @login_required
 def association_card(request: HttpRequest, object_name: str, record_id: int, to_object: str) -> HttpResponse:
     """A right-sidebar card of associated records. GET with `add` opens "Add" (search as you
-    type, `q`, and a label to pick); POST `to` (+ `label`) associates."""
-    record = page_record(object_name, record_id)
+    type, `q`, and a label to pick); POST `to` (+ `label`) associates, if the user may change the
+    record and see the other one."""
+    record = page_record(request, object_name, record_id, edit=request.method == "POST" or bool(request.GET.get("add")))
     other_type, layout = _card_type(request, record, to_object)
     labels = [t for t in associations.types_between(record.object_type, other_type) if t.label]
     extra: dict[str, Any] = {"labels": labels}
@@ -304,7 +318,8 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
         pairs = [associations.Pair(record.pk, other_id, default.pk),
                  *(associations.Pair(record.pk, other_id, t.pk) for t in labels if t.pk in chosen)]
         try:
-            if not Record.objects.filter(pk=other_id, object_type=other_type, archived=False).exists():
+            other = Record.objects.filter(pk=other_id, object_type=other_type, archived=False).first()
+            if other is None or not rights_of(request.user).can_view(other):
                 raise SchedaError(_("No such %(object)s") % {"object": str(other_type.singular_label).lower()})
             with transaction.atomic():
                 associations.associate_many(pairs, user_id=request.user.pk)
@@ -313,18 +328,20 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
         return _card_response(request, record, to_object, layout)
     if request.GET.get("add"):
         query = request.GET.get("q", "").strip()
-        extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query))
+        extra.update(adding=True, q=query, candidates=_candidates(record, other_type, query, rights_of(request.user)))
     after = request.GET.get("after", "")
     return _card_response(request, record, to_object, layout, after=int(after) if is_id(after) else None, **extra)
 
 
-def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict[str, Any]]:
-    """Records of `other_type` matching the search, for "Add"; the latest ones before any is typed."""
+def _candidates(record: Record, other_type: ObjectType, query: str, rights: Rights) -> list[dict[str, Any]]:
+    """Records of `other_type` the user may see matching the search, for "Add"; the latest ones
+    before any is typed."""
     if query:
-        ids = search_ids(other_type, query, limit=8)
+        ids = search_ids(other_type, query, limit=8, owners=rights.owners(other_type))
         found = Record.objects.filter(id__in=ids, archived=False).select_related("object_type")
     else:
-        found = Record.objects.filter(object_type=other_type, archived=False).select_related("object_type").order_by("-updated_at")[:8]
+        latest = rights.visible(Record.objects.filter(object_type=other_type, archived=False), other_type)
+        found = latest.select_related("object_type").order_by("-updated_at")[:8]
     taken = set(Association.objects.filter(from_record_id=record.pk, to_record__in=[r.pk for r in found])
                 .values_list("to_record_id", flat=True))
     return [{"record": r, "name": display_name(r), "associated": r.pk in taken} for r in found if r.pk != record.pk]
@@ -334,10 +351,10 @@ def _candidates(record: Record, other_type: ObjectType, query: str) -> list[dict
 @require_POST
 def remove_association(request: HttpRequest, object_name: str, record_id: int, to_object: str, other_id: int) -> HttpResponse:
     """"Remove association": the two records are no longer associated, under any label."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
     other_type, layout = _card_type(request, record, to_object)
     other = Record.objects.filter(pk=other_id, object_type=other_type).first()
-    if other is None:
+    if other is None or not rights_of(request.user).can_view(other):
         raise Http404(_("No such record"))
     associations.dissociate([(record.pk, other.pk)], user_id=request.user.pk)
     return _card_response(request, record, to_object, layout)
@@ -351,7 +368,7 @@ def _attachments_response(request: HttpRequest, record: Record, **extra: Any) ->
 @login_required
 def attachments(request: HttpRequest, object_name: str, record_id: int) -> HttpResponse:
     """The Attachments card (RS-3): GET lists, POST uploads a file."""
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=request.method == "POST")
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -369,7 +386,7 @@ def attachments(request: HttpRequest, object_name: str, record_id: int) -> HttpR
 @login_required
 @require_POST
 def delete_attachment(request: HttpRequest, object_name: str, record_id: int, attachment_id: int) -> HttpResponse:
-    record = page_record(object_name, record_id)
+    record = page_record(request, object_name, record_id, edit=True)
     found = Attachment.objects.filter(pk=attachment_id, record_id=record.pk).first()
     if found is None:
         raise Http404(_("No such file"))

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from scheda.accounts.permissions import rights_of
 from scheda.errors import NotFound, SchedaError, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import Schema, load_schema
@@ -40,8 +41,8 @@ from scheda.savedviews.index import (
 from scheda.savedviews.models import SavedView
 
 
-def _schema(object_name: str) -> Schema:
-    return load_schema(page_object_type(object_name))
+def _schema(request: HttpRequest, object_name: str) -> Schema:
+    return load_schema(page_object_type(request, object_name))
 
 
 def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[SavedView]) -> tuple[State, SavedView | None]:
@@ -146,7 +147,7 @@ def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) ->
 @login_required
 @require_GET
 def record_index(request: HttpRequest, object_name: str) -> HttpResponse:
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     return _render(request, index_context(request, schema, request.GET))
 
 
@@ -166,7 +167,7 @@ def _refused(request: HttpRequest, schema: Schema, exc: SchedaError) -> HttpResp
 @require_POST
 def create_view(request: HttpRequest, object_name: str) -> HttpResponse:
     """"Save as new": the page's current columns, filters, sort and mode under a new name."""
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     saved = services.views_of(schema.object_type, request.user)
     data = _view_data(schema, request, request.POST, saved)
     data.update(name=request.POST.get("name", ""), shared=request.POST.get("shared") == "everyone")
@@ -181,7 +182,7 @@ def create_view(request: HttpRequest, object_name: str) -> HttpResponse:
 @require_POST
 def update_view(request: HttpRequest, object_name: str, view_id: int) -> HttpResponse:
     """"Save view": the current state into the view the page shows."""
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     try:
         view = services.get_view(schema.object_type, request.user, view_id)
         saved = services.views_of(schema.object_type, request.user)
@@ -196,7 +197,7 @@ def update_view(request: HttpRequest, object_name: str, view_id: int) -> HttpRes
 @login_required
 @require_POST
 def delete_view(request: HttpRequest, object_name: str, view_id: int) -> HttpResponse:
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     try:
         services.delete_view(services.get_view(schema.object_type, request.user, view_id), request.user)
     except NotFound:
@@ -210,7 +211,7 @@ def delete_view(request: HttpRequest, object_name: str, view_id: int) -> HttpRes
 @require_GET
 def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
     """"Load more" of one column: the next cards of a stage."""
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     saved = services.views_of(schema.object_type, request.user)
     state, _view = _state(schema, request, request.GET, saved)
     _pipelines, pipeline = boards.pick_pipeline(schema, state.pipeline)
@@ -236,11 +237,12 @@ def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
     """A card dropped on (or moved by its select to) another stage: the stage is written through
     records.services.update_record, whose pipeline rules may refuse it; the board comes back from
     the database either way, so a refused card is where it was, with the message above."""
-    schema = _schema(object_name)
+    schema = _schema(request, object_name)
     stage_name = pipeline_properties(schema.object_type)[1]
     message, record = "", None
     try:
         record = records.get_record(schema.object_type, request.POST.get("record", ""))
+        rights_of(request.user).check_edit(record)
         records.update_record(record, {stage_name: request.POST.get("stage", "")}, ui_author(request))
     except SchedaError as exc:
         message = _("%(name)s could not be moved: %(reason)s") % {

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from scheda.accounts.models import User
+from scheda.accounts.permissions import Rights, rights_of
 from scheda.associations import services as associations
 from scheda.errors import FieldError, SchedaError
 from scheda.objects.models import ObjectType, PropertyDefinition
@@ -144,12 +145,12 @@ def build_form(object_type: ObjectType, data=None, user=None) -> Form:
             item.options = [(o["value"], o["label"]) for o in item.prop.options if not o.get("hidden")]
         elif item.widget == "bool":
             item.options = [("true", _("Yes")), ("false", _("No"))]
-    others = list(navigable_object_types())
+    others = list(navigable_object_types(user))
     wanted = (data.get("associate_type") if data is not None else None) or ("companies" if object_type.name == "contacts" else "contacts")
     form = Form(object_type, schema, fields, associate_types=others,
                 associate_type=next((t for t in others if t.name == wanted), others[0] if others else None))
     if data is not None:
-        form.chosen = _chosen(data.getlist("associate"))
+        form.chosen = _chosen(data.getlist("associate"), rights_of(user))
     return form
 
 
@@ -158,14 +159,16 @@ def stage_options(pipelines: list, pipeline_id: str) -> list[tuple[str, str]]:
     return [(s.stage_id, s.label) for s in pipeline.stages.all() if not s.archived] if pipeline else []
 
 
-def _chosen(ids: list[str]) -> list[tuple[Record, str]]:
-    """The records picked to associate with, still active and of an object the dialog offers
-    (never line items or quotes, whose association types a pick must not create)."""
+def _chosen(ids: list[str], rights: Rights) -> list[tuple[Record, str]]:
+    """The records picked to associate with, still active, of an object the dialog offers
+    (never line items or quotes, whose association types a pick must not create) and that the
+    user may see."""
     wanted = [int(i) for i in ids if is_id(i)][:50]
     if not wanted:
         return []
-    found = Record.objects.filter(pk__in=wanted, archived=False, object_type__in=navigable_object_types()).select_related("object_type")
-    return [(r, display_name(r)) for r in found.order_by("object_type_id", "id")]
+    found = Record.objects.filter(pk__in=wanted, archived=False, object_type__in=navigable_object_types(rights.user)
+                                  ).select_related("object_type")
+    return [(r, display_name(r)) for r in found.order_by("object_type_id", "id") if rights.can_view(r)]
 
 
 def _properties(form: Form) -> dict[str, Any]:
@@ -215,10 +218,13 @@ def _render(request: HttpRequest, form: Form, created: tuple[Record, str] | None
 @login_required
 def create(request: HttpRequest, object_name: str) -> HttpResponse:
     """GET: the dialog. POST: create the record (and its associations, in one transaction)."""
-    object_type = page_object_type(object_name)
+    object_type = page_object_type(request, object_name)
+    rights = rights_of(request.user)
+    if rights.owners(object_type, "edit") == frozenset():
+        rights.new_record(object_type, {})  # says the user may not create these
     if request.method != "POST":
         return _render(request, build_form(object_type, user=request.user))
-    form = build_form(object_type, request.POST)
+    form = build_form(object_type, request.POST, user=request.user)
     properties = _properties(form)
     if not properties:
         # The services accept a record without values (the API may); from this form it is a slip.
@@ -228,7 +234,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     try:
         with transaction.atomic():
             pairs = [(record.pk, associations.default_type(object_type, record.object_type).pk) for record, _n in form.chosen]
-            record = records.create_record(object_type, properties, ui_author(request),
+            record = records.create_record(object_type, rights.new_record(object_type, properties), ui_author(request),
                                            associations=pairs)
     except SchedaError as exc:
         _show_errors(form, exc.errors, exc.message)
@@ -245,7 +251,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
 @require_GET
 def duplicate(request: HttpRequest, object_name: str) -> HttpResponse:
     """The inline warning under a unique property's input: which active record has this value."""
-    object_type = page_object_type(object_name)
+    object_type = page_object_type(request, object_name)
     schema = load_schema(object_type)
     name = request.GET.get("property", "")
     prop = schema.properties.get(name) if name in schema.unique else None
@@ -262,7 +268,8 @@ def duplicate(request: HttpRequest, object_name: str) -> HttpResponse:
         if found:
             holder = Record.objects.select_related("object_type").get(pk=found[0][0])
     item = Field(prop, "text", raw)
-    if holder is not None:
+    # A record the user may not see is not named or linked: the warning alone says it exists.
+    if holder is not None and rights_of(request.user).can_view(holder):
         item.duplicate = (holder.pk, display_name(holder))
     context = {"field": item, "object_type": object_type, "singular": str(object_type.singular_label).lower(),
                "warning": duplicate_message(str(object_type.singular_label).lower(), prop) if holder else ""}
@@ -273,7 +280,7 @@ def duplicate(request: HttpRequest, object_name: str) -> HttpResponse:
 @require_GET
 def stages(request: HttpRequest, object_name: str) -> HttpResponse:
     """The stage input for the pipeline just chosen: its stages, the first one selected."""
-    object_type = page_object_type(object_name)
+    object_type = page_object_type(request, object_name)
     pipeline_name, stage_name = pipeline_properties(object_type)
     schema = load_schema(object_type)
     prop = schema.properties.get(stage_name)
@@ -289,15 +296,17 @@ def stages(request: HttpRequest, object_name: str) -> HttpResponse:
 def associate_search(request: HttpRequest, object_name: str) -> HttpResponse:
     """Records of the chosen object type matching what the user types, under those already
     picked (kept checked)."""
-    object_type = page_object_type(object_name)
-    others = {t.name: t for t in navigable_object_types()}
+    object_type = page_object_type(request, object_name)
+    rights = rights_of(request.user)
+    others = {t.name: t for t in navigable_object_types(request.user)}
     target = others.get(request.GET.get("associate_type", ""))
-    chosen = _chosen(request.GET.getlist("associate"))
+    chosen = _chosen(request.GET.getlist("associate"), rights)
     picked = {record.pk for record, _n in chosen}
     results: list[tuple[Record, str]] = []
     query = request.GET.get("associate_q", "")[:200]
     if target is not None and query.strip():
-        ids = [i for i in search_ids(target, query, limit=ASSOCIATE_RESULTS + len(picked)) if i not in picked]
+        ids = [i for i in search_ids(target, query, limit=ASSOCIATE_RESULTS + len(picked),
+                                     owners=rights.owners(target)) if i not in picked]
         found = {r.pk: r for r in Record.objects.filter(pk__in=ids[:ASSOCIATE_RESULTS])}
         for record_id in ids[:ASSOCIATE_RESULTS]:
             record = found[record_id]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from scheda.accounts import services as accounts
+from scheda.accounts.permissions import rights_of
 from scheda.errors import SchedaError
 from scheda.objects.models import ObjectType
 from scheda.records.models import Record
@@ -25,20 +26,25 @@ SEARCH_PAGE = 25
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The object types, each with its most recently updated records (until index pages exist)."""
-    object_types = list(ObjectType.objects.filter(archived=False, is_activity=False))
+    """The object types the user may open, each with its most recently updated records the
+    user may see."""
+    object_types = navigable_object_types(request.user)
+    rights = rights_of(request.user)
     recent = []
     for object_type in object_types:
-        records = list(Record.objects.filter(object_type=object_type, archived=False).order_by("-updated_at")[:8])
+        visible = rights.visible(Record.objects.filter(object_type=object_type, archived=False), object_type)
+        records = list(visible.order_by("-updated_at")[:8])
         recent.append((object_type, [(r, display_name(r)) for r in records]))
     return render(request, "web/home.html", {"object_types": object_types, "recent": recent})
 
 
-def search_groups(query: str, per_type: int) -> list[tuple[ObjectType, list[tuple[Record, str]]]]:
-    """The records matching `query`, grouped by object type: one query for the types, one text
-    search per type and one for all the records found, however many match."""
-    object_types = list(navigable_object_types())
-    found = {object_type.pk: search_ids(object_type, query, limit=per_type) for object_type in object_types}
+def search_groups(request: HttpRequest, query: str, per_type: int) -> list[tuple[ObjectType, list[tuple[Record, str]]]]:
+    """The records matching `query` that the user may see, grouped by object type: one text
+    search per type and one query for all the records found, however many match."""
+    object_types = navigable_object_types(request.user)
+    rights = rights_of(request.user)
+    found = {object_type.pk: search_ids(object_type, query, limit=per_type, owners=rights.owners(object_type))
+             for object_type in object_types}
     wanted = [record_id for ids in found.values() for record_id in ids]
     records = {r.pk: r for r in Record.objects.filter(pk__in=wanted)} if wanted else {}
     groups = []
@@ -60,7 +66,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page of results."""
     query = request.GET.get("q", "")[:200].strip()
     partial = bool(request.htmx)  # type: ignore[attr-defined]
-    groups = search_groups(query, SEARCH_AS_YOU_TYPE if partial else SEARCH_PAGE) if query else []
+    groups = search_groups(request, query, SEARCH_AS_YOU_TYPE if partial else SEARCH_PAGE) if query else []
     context = {"query": query, "search_query": query, "groups": groups}
     return render(request, "web/search.html#results" if partial else "web/search.html", context)
 

@@ -1,8 +1,7 @@
 """Record page layouts: the built-in one, the account's and a team's (saved by a user with the
-permission, validated field by field), and each user's own order, collapsed sections and tab."""
+right to customise record layouts, validated field by field), and each user's own order, collapsed sections and tab."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from scheda.accounts.models import Team, User
 from scheda.errors import ValidationFailed
@@ -19,9 +18,8 @@ def contacts():
 
 
 @pytest.fixture
-def designer(owner):
-    owner.user_permissions.add(Permission.objects.get(codename="change_recordlayout"))
-    return User.objects.get(pk=owner.pk)  # permissions are cached per instance
+def designer(owner, grant):
+    return grant(owner, rights=["customise_layouts"])
 
 
 def keys(sections):

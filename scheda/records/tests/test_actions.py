@@ -8,8 +8,11 @@ import io
 import pytest
 from django.test import RequestFactory
 
+from scheda.accounts import tiers
 from scheda.accounts.models import Team, User
+from scheda.accounts.permissions import rights_of
 from scheda.activities import services as activities
+from scheda.objects.services import one_request
 from scheda.records import services as records
 from scheda.records.actions import menu_context
 from scheda.records.models import Follow, Merge, Record
@@ -60,12 +63,18 @@ def test_record_page_shows_the_actions_menu(browser, contact):
 def test_menu_context_takes_two_queries(contact, owner, other, django_assert_num_queries):
     request = RequestFactory().get("/")
     request.user = owner
-    with django_assert_num_queries(2):
-        assert menu_context(request, contact) == {"record_actions": {"following": False, "can_undo_merge": False}}
+    rights_of(owner)  # the page read the user's rights already
+    allowed = {"can_edit": True, "can_merge": True, "can_delete": True, "can_export": True, "access_panel": True}
+    with one_request():
+        tiers.current()  # the page read the tier already
+        with django_assert_num_queries(2):
+            assert menu_context(request, contact) == {"record_actions": {"following": False, "can_undo_merge": False, **allowed}}
     records.follow(contact, owner)
     records.merge_records(contact, other, Author(Source.UI, user=owner))
-    with django_assert_num_queries(2):
-        assert menu_context(request, contact) == {"record_actions": {"following": True, "can_undo_merge": True}}
+    with one_request():
+        tiers.current()
+        with django_assert_num_queries(2):
+            assert menu_context(request, contact) == {"record_actions": {"following": True, "can_undo_merge": True, **allowed}}
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -333,15 +342,16 @@ def test_pages_take_a_fixed_number_of_queries(browser, contact, rep, owner, djan
     for _ in range(5):
         records.update_record(contact, {"jobtitle": f"Analyst {_}"}, rep)
     browser.get(url(contact, "properties/"))  # the schema loaded once for this process
-    # Session and user (2), record, schema token, owners, groups, the topbar's notifications:
-    # whatever the number of values.
-    with django_assert_num_queries(7):
-        assert browser.get(url(contact, "properties/")).status_code == 200
-    # ... record, schema token, changes, users, groups, notifications.
+    # Session and user (2), record, the user's permission set, schema token, owners, groups, the
+    # topbar's notifications: whatever the number of values.
     with django_assert_num_queries(8):
-        assert browser.get(url(contact, "history/")).status_code == 200
-    # ... record, schema token, owner changes, owners, users with their teams (2), teams.
+        assert browser.get(url(contact, "properties/")).status_code == 200
+    # ... record, permission set, schema token, changes, users, groups, notifications.
     with django_assert_num_queries(9):
+        assert browser.get(url(contact, "history/")).status_code == 200
+    # ... record, permission set, schema token, owner changes, owners, users with their sets and
+    # teams (2), team memberships, the default set, teams.
+    with django_assert_num_queries(12):
         assert htmx(browser, "get", url(contact, "access/")).status_code == 200
 
 

@@ -90,3 +90,12 @@ document.addEventListener("keydown", (event) => {
   handle.focus();
   saveOrder(section.parentElement);
 });
+
+// A refusal (403: a permission or the tier) is shown where the answer was to go, so the user
+// reads why instead of seeing nothing happen.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 403) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
