@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from scheda.web.tests.browser import make_contact, processed
+from scheda.web.tests.browser import make_contact, processed, signed_in
 
 
 def make(server, object_name, properties):
@@ -134,33 +134,30 @@ def test_a_team_layout_set_in_the_editor_shows_to_the_teams_members(page, chromi
                   f"Team.objects.create(name={team!r}).members.add(User.objects.get(email='owner@example.com'))")
     admin = f"admin-{unique}@example.com"
     server.scheda("createuser", "--email", admin, "--password", "a-long-password-9", "--superuser")
-    context = chromium.new_context(locale="en-US", base_url=server.url)
-    context.set_default_timeout(10_000)
-    designer = context.new_page()
     try:
-        designer.goto("/login/")
-        designer.get_by_label("Email").fill(admin)
-        designer.get_by_label("Password").fill("a-long-password-9")
-        designer.get_by_role("button", name="Log in").click()
-        designer.goto("/settings/layouts/contacts/")
-        designer.get_by_label("Layout for").select_option(label=f"Team: {team}")
-        designer.wait_for_url("**team=*")
-        designer.get_by_label("New section name").fill("Deal desk")
-        designer.get_by_label("New section properties").fill("hs_linkedin_url\nshoe_size")
-        designer.get_by_role("button", name="Save", exact=True).click()
-        expect(designer.get_by_text("No property shoe_size", exact=True)).to_be_visible()
-        designer.get_by_label("Properties", exact=True).last.fill("hs_linkedin_url")
-        designer.get_by_role("button", name="Save", exact=True).click()
-        expect(designer.get_by_role("status")).to_have_text("Layout saved.")
-        contact = make_contact(server, unique)
-        page.goto(f"/contacts/{contact}/")
-        expect(page.get_by_role("button", name="Deal desk", exact=True)).to_be_visible()
-        designer.get_by_role("button", name="Reset to default").click()
-        page.reload()
-        expect(page.get_by_role("button", name="Deal desk", exact=True)).to_have_count(0)
+        with signed_in(chromium, server, admin, "a-long-password-9") as designer:
+            _a_team_layout(designer, page, server, team, unique)
     finally:
         server.scheda("shell", "-c", f"from scheda.accounts.models import Team; Team.objects.filter(name={team!r}).delete()")
-        context.close()
+
+
+def _a_team_layout(designer, page, server, team, unique):
+    designer.goto("/settings/layouts/contacts/")
+    designer.get_by_label("Layout for").select_option(label=f"Team: {team}")
+    designer.wait_for_url("**team=*")
+    designer.get_by_label("New section name").fill("Deal desk")
+    designer.get_by_label("New section properties").fill("hs_linkedin_url\nshoe_size")
+    designer.get_by_role("button", name="Save", exact=True).click()
+    expect(designer.get_by_text("No property shoe_size", exact=True)).to_be_visible()
+    designer.get_by_label("Properties", exact=True).last.fill("hs_linkedin_url")
+    designer.get_by_role("button", name="Save", exact=True).click()
+    expect(designer.get_by_role("status")).to_have_text("Layout saved.")
+    contact = make_contact(server, unique)
+    page.goto(f"/contacts/{contact}/")
+    expect(page.get_by_role("button", name="Deal desk", exact=True)).to_be_visible()
+    designer.get_by_role("button", name="Reset to default").click()
+    page.reload()
+    expect(page.get_by_role("button", name="Deal desk", exact=True)).to_have_count(0)
 
 
 def test_phone_width_stacks_the_columns_and_stays_usable(chromium, page, server, unique):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -28,19 +30,28 @@ def chromium():
     playwright.stop()
 
 
-@pytest.fixture
-def page(chromium, server):
-    """A page signed in as the live server's owner, English UI."""
+@contextmanager
+def signed_in(chromium, server, email: str, password: str) -> Iterator:
+    """A page of a browser context of its own, signed in as `email`, English UI."""
     context = chromium.new_context(locale="en-US", base_url=server.url)
     context.set_default_timeout(10_000)
     tab = context.new_page()
-    tab.goto("/login/")
-    tab.get_by_label("Email").fill("owner@example.com")
-    tab.get_by_label("Password").fill("a-long-password-3")
-    tab.get_by_role("button", name="Log in").click()
-    tab.wait_for_url(f"{server.url}/")
-    yield tab
-    context.close()
+    try:
+        tab.goto("/login/")
+        tab.get_by_label("Email").fill(email)
+        tab.get_by_label("Password").fill(password)
+        tab.get_by_role("button", name="Log in").click()
+        tab.wait_for_url(f"{server.url}/")
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    """A page signed in as the live server's owner, English UI."""
+    with signed_in(chromium, server, "owner@example.com", "a-long-password-3") as tab:
+        yield tab
 
 
 def make_contact(server, unique, **properties):

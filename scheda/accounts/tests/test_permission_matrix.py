@@ -1,0 +1,159 @@
+"""The permission matrix of the web UI: for each role and each page or action, allowed or
+refused as its permission set says; and a record the user may not see never shows through
+search, index pages and their counts, association cards, the timeline or exports. (The API's
+matrix is in scheda/api/tests/test_permissions_api.py.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from scheda.accounts.models import PermissionSet, Team, User
+from scheda.activities import services as activities
+from scheda.associations import services as associations
+from scheda.records import services as records
+from scheda.records.services import Author, Source
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["super admin", "Standard user", "Sales rep", "Read only", "no contacts"]
+# Which contacts each role may see and change: its own, its teammate's, an outsider's.
+VIEW = {"super admin": {"own", "team", "other"}, "Standard user": {"own", "team", "other"},
+        "Sales rep": {"own", "team"}, "Read only": {"own", "team", "other"}, "no contacts": set()}
+EDIT = {"super admin": {"own", "team", "other"}, "Standard user": {"own", "team", "other"},
+        "Sales rep": {"own"}, "Read only": set(), "no contacts": set()}
+# The record actions beyond editing, per role.
+ACTIONS = {"super admin": {"delete", "merge", "export"}, "Standard user": {"delete", "merge", "export"},
+           "Sales rep": set(), "Read only": set(), "no contacts": set()}
+
+
+class World:
+    def __init__(self, role: str):
+        self.user = User.objects.create_user("me@example.com", "a-long-password-1", first_name="Mia", last_name="Me")
+        self.mate = User.objects.create_user("mate@example.com", "a-long-password-1", first_name="Mat", last_name="Mate")
+        self.outsider = User.objects.create_user("out@example.com", "a-long-password-1", first_name="Oz", last_name="Out")
+        team = Team.objects.create(name="East")
+        team.members.add(self.user, self.mate)
+        if role == "super admin":
+            User.objects.filter(pk=self.user.pk).update(is_superuser=True)
+        elif role == "no contacts":
+            access = {"*": {"view": "all", "edit": "all"}, "contacts": {"view": "none", "edit": "none"}}
+            User.objects.filter(pk=self.user.pk).update(
+                permission_set=PermissionSet.objects.create(name="No contacts", objects_access=access))
+        elif role != "Standard user":
+            User.objects.filter(pk=self.user.pk).update(permission_set=PermissionSet.objects.get(name=role))
+        self.user = User.objects.get(pk=self.user.pk)
+        author = Author(Source.UI, user=self.outsider)
+        self.company = records.create_record("companies", {"name": "Zork Inc", "domain": "zork.example",
+                                                           "hubspot_owner_id": str(self.user.pk)}, author)
+        self.contacts = {}
+        for kind, owner in (("own", self.user), ("team", self.mate), ("other", self.outsider)):
+            contact = records.create_record("contacts", {"email": f"{kind}@zork.example", "firstname": "Zork",
+                                                         "lastname": kind.title(), "hubspot_owner_id": str(owner.pk)}, author)
+            associations.associate_many([associations.Pair(self.company.pk, contact.pk, associations.default_type(
+                self.company.object_type, contact.object_type).pk)])
+            self.contacts[kind] = contact
+        self.note = activities.log_activity("notes", {"hs_note_body": "Zork call notes"}, author,
+                                            on=list(self.contacts.values()))
+        self.file = activities.attach_file(self.contacts["other"], "other.txt", b"secret", author)
+
+
+@pytest.fixture(params=ROLES)
+def world(request, client):
+    found = World(request.param)
+    found.role = request.param
+    client.force_login(found.user)
+    return found
+
+
+def url(record, action=""):
+    return f"/{record.object_type.name}/{record.pk}/{action}"
+
+
+def hx(client, method, path, data=None):
+    return getattr(client, method)(path, data or {}, HTTP_HX_REQUEST="true")
+
+
+def test_viewing_each_record(client, world):
+    for kind, contact in world.contacts.items():
+        allowed = kind in VIEW[world.role]
+        for path in (url(contact), url(contact, "tab/activities/"), f"/record/{contact.pk}/timeline/",
+                     url(contact, "properties/"), url(contact, "history/")):
+            status = client.get(path).status_code
+            assert status == (200 if allowed else 403), (world.role, kind, path, status)
+
+
+def test_editing_each_record(client, world):
+    for kind, contact in world.contacts.items():
+        allowed = kind in EDIT[world.role]
+        expected = 200 if allowed else 403
+        response = hx(client, "post", url(contact, "property/jobtitle/"), {"jobtitle": "Boss"})
+        assert response.status_code == expected, (world.role, kind)
+        note = hx(client, "post", f"/record/{contact.pk}/activities/notes/", {"hs_note_body": "hello"})
+        assert note.status_code == expected, (world.role, kind)
+        upload = hx(client, "post", url(contact, "attachments/"), {"file": SimpleUploadedFile("a.txt", b"text")})
+        assert upload.status_code == expected, (world.role, kind)
+        contact.refresh_from_db()
+        assert (contact.properties.get("jobtitle") == "Boss") is allowed, (world.role, kind)
+
+
+def test_record_actions(client, world):
+    contact = world.contacts["own"]
+    can_edit = "own" in EDIT[world.role]
+    export = client.get(url(contact, "export/"), {"download": "1"})
+    assert export.status_code == (200 if "export" in ACTIONS[world.role] and "own" in VIEW[world.role] else 403)
+    merge = hx(client, "get", url(contact, "merge/"))
+    assert merge.status_code == (200 if can_edit and "merge" in ACTIONS[world.role] else 403)
+    delete = hx(client, "post", url(contact, "delete/"))
+    allowed = can_edit and "delete" in ACTIONS[world.role]
+    assert delete.status_code == (200 if allowed else 403)
+    contact.refresh_from_db()
+    assert contact.archived is allowed
+
+
+def test_file_downloads_follow_the_record(client, world):
+    status = client.get(f"/attachments/{world.file.pk}/").status_code
+    assert status == (200 if "other" in VIEW[world.role] else 403)
+
+
+def test_a_hidden_record_never_shows(client, world):
+    visible = {c.properties["email"] for kind, c in world.contacts.items() if kind in VIEW[world.role]}
+    hidden = {c.properties["email"] for kind, c in world.contacts.items() if kind not in VIEW[world.role]}
+    names = {c.properties["email"]: c.properties["lastname"] for c in world.contacts.values()}
+
+    def shows(page: str) -> set[str]:
+        return {email for email in names if f"Zork {names[email]}" in page}
+
+    # Global search.
+    assert shows(hx(client, "get", "/search/", {"q": "zork"}).content.decode()) == visible
+    # The index page and its count.
+    index = client.get("/contacts/", {"q": "zork"})
+    if world.role == "no contacts":
+        assert index.status_code == 403
+    else:
+        page = index.content.decode()
+        assert shows(page) == visible
+        assert f"{len(visible)} record" in page
+    # The company's contacts card and its count.
+    company = client.get(url(world.company)).content.decode()
+    card = company.split('id="card-contacts"')[1].split("</section>")[0] if 'id="card-contacts"' in company else ""
+    assert shows(card) == visible
+    if visible:
+        assert f"({len(visible)})" in card
+    # The export of the company with its associations.
+    if "export" in ACTIONS[world.role]:
+        rows = list(csv.reader(io.StringIO(client.get(url(world.company, "export/"), {"download": "1", "associations": "on"})
+                                           .content.decode("utf-8-sig"))))
+        exported = {row[3] for row in rows if len(row) == 4 and row[1] == "Contact"}
+        assert exported == {f"Zork {names[e]}" for e in visible}
+    # The note on every contact, seen from the company's... no: from the user's own contact, its
+    # associations say how many others are restricted.
+    if "own" in VIEW[world.role]:
+        editor = hx(client, "get", f"/activities/{world.note.pk}/associations/",
+                    {"record": world.contacts["own"].pk}).content.decode()
+        assert shows(editor) == visible
+        if hidden:
+            assert f"{len(hidden)} restricted record" in editor
