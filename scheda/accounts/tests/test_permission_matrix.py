@@ -84,6 +84,9 @@ def test_viewing_each_record(client, world):
                      url(contact, "properties/"), url(contact, "history/")):
             status = client.get(path).status_code
             assert status == (200 if allowed else 403), (world.role, kind, path, status)
+        if allowed:  # the timeline offers changes only to those who may make them
+            tab = client.get(url(contact, "tab/activities/")).content.decode()
+            assert (">Pin</button>" in tab) is (kind in EDIT[world.role]), (world.role, kind)
 
 
 def test_editing_each_record(client, world):
