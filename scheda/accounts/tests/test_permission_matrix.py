@@ -160,3 +160,19 @@ def test_a_hidden_record_never_shows(client, world):
         assert shows(editor) == visible
         if hidden:
             assert f"{len(hidden)} restricted record" in editor
+
+
+def test_a_deactivated_owner_stays_the_owner_with_their_history(client, rep, owner):
+    from scheda.accounts import services as accounts
+
+    admin = User.objects.create_superuser("admin@example.com", "a-long-password-9")
+    contact = records.create_record("contacts", {"email": "kept@example.com", "hubspot_owner_id": str(owner.pk)}, rep)
+    accounts.set_active(owner, False, admin)
+    client.force_login(admin)
+    page = client.get(url(contact)).content.decode()
+    assert "Olga Owner" in page
+    access = hx(client, "get", url(contact, "access/")).content.decode()
+    assert "Olga Owner" in access  # the owner and the owner history name them
+    contact.refresh_from_db()
+    assert contact.properties["hubspot_owner_id"] == str(owner.pk)
+    assert client.get(url(contact, "properties/")).status_code == 200
