@@ -509,11 +509,11 @@ def batch_archive(request: HttpRequest, object_type: str, payload: BatchArchive)
     current = Record.objects.filter(object_type=schema.object_type, archived=False).select_related("object_type").in_bulk(ids)
     # Records the user may not view are passed over, as missing ones are; one they may view but
     # not edit refuses the whole batch.
-    visible = [i for i in ids if i in current and can_view(request, current[i])]
+    visible = {i for i, record in current.items() if can_view(request, record)}
     for index, number in enumerate(ids):
         if number in visible:
             check_edit(request, current[number], index=index)
-    services.archive_records(schema.object_type, visible, author(request))
+    services.archive_records(schema.object_type, [i for i in ids if i in visible], author(request))
     return 204, None
 
 
