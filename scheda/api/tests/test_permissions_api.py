@@ -174,6 +174,29 @@ def schema_create(w: World, role: str) -> int:
     return w.call(role, "POST", "/crm-object-schemas/v3/schemas", body)[0]
 
 
+def gdpr_delete(w: World, role: str) -> int:
+    contact = w.make("contacts", "rep", lastname=w.tag)
+    return w.call(role, "POST", "/crm/v3/objects/contacts/gdpr-delete", {"objectId": contact})[0]
+
+
+def batch_upsert(w: World, role: str) -> int:
+    body = {"inputs": [{"id": f"{role}.{uuid.uuid4().hex[:6]}@example.com", "idProperty": "email",
+                        "properties": {"lastname": w.tag}}]}
+    return w.call(role, "POST", "/crm/v3/objects/contacts/batch/upsert", body)[0]
+
+
+def pipeline_write(w: World, role: str) -> int:
+    body = {"label": f"{w.tag} {role}", "displayOrder": 900,
+            "stages": [{"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
+                       {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}}]}
+    return w.call(role, "POST", "/crm/v3/pipelines/tickets", body)[0]
+
+
+def label_write(w: World, role: str) -> int:
+    body = {"label": f"{w.tag} {role}", "name": f"{w.tag}_{role}"}
+    return w.call(role, "POST", "/crm/v4/associations/deals/tickets/labels", body)[0]
+
+
 #                        super account standard rep readonly nocontacts
 MATRIX: dict[Callable[[World, str], int], tuple[int, ...]] = {
     read_hidden:             (200, 200, 200, 404, 200, 403),
@@ -193,6 +216,10 @@ MATRIX: dict[Callable[[World, str], int], tuple[int, ...]] = {
     associations_write_team: (200, 200, 200, 403, 403, 403),
     property_write:          (201, 201, 403, 403, 403, 403),
     schema_create:           (201, 201, 403, 403, 403, 403),
+    gdpr_delete:             (204, 204, 204, 403, 403, 403),
+    batch_upsert:            (200, 200, 200, 200, 403, 403),
+    pipeline_write:          (201, 201, 403, 403, 403, 403),
+    label_write:             (200, 200, 403, 403, 403, 403),
 }
 
 
@@ -255,6 +282,45 @@ def test_records_a_sales_rep_creates_are_theirs(world):
     assert world.call("rep", "GET", f"/crm/v3/objects/notes/{note['id']}")[0] == 200
     theirs = world.make("notes", "outsider", hs_timestamp="2030-01-01T00:00:00Z", hs_note_body="private")
     assert world.call("rep", "GET", f"/crm/v3/objects/notes/{theirs}")[0] == 404
+
+
+def test_an_owner_outside_the_users_reach_is_refused_on_update_too(world):
+    own = world.make("contacts", "rep", lastname=world.tag)
+    status, _, body = world.call("rep", "PATCH", f"/crm/v3/objects/contacts/{own}",
+                                 {"properties": {"hubspot_owner_id": str(world.users["mate"])}})
+    assert status == 403 and body["errors"][0]["in"] == "hubspot_owner_id"
+    status, _, body = world.call("rep", "PATCH", f"/crm/v3/objects/contacts/{own}", {"properties": {"hubspot_owner_id": ""}})
+    assert status == 403
+    assert world.call("standard", "PATCH", f"/crm/v3/objects/contacts/{own}",
+                      {"properties": {"hubspot_owner_id": str(world.users["mate"])}})[0] == 200
+
+
+def test_an_upsert_onto_a_hidden_record_is_refused_without_naming_it(world):
+    email = f"hidden.{world.tag}@example.com"
+    theirs = world.make("contacts", "outsider", lastname=world.tag, email=email)
+    status, _, body = world.call("rep", "POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [
+        {"id": email, "idProperty": "email", "properties": {"jobtitle": "x"}}]})
+    assert status == 403 and body["category"] == "FORBIDDEN" and theirs not in json.dumps(body)
+
+
+def test_association_batches_refuse_a_record_the_user_may_not_edit(world):
+    own, team, company = world.contacts["rep"], world.make("contacts", "mate", lastname=world.tag), world.companies["rep"]
+    status, _, body = world.call("rep", "POST", "/crm/v4/associations/contacts/companies/batch/associate/default", {
+        "inputs": [{"from": {"id": own}, "to": {"id": company}}, {"from": {"id": team}, "to": {"id": company}}]})
+    assert status == 403 and team in body["message"]
+    assert body["errors"][0]["in"] == "from.id" and body["errors"][0]["context"]["index"] == 1
+    _, _, linked = world.call("account", "GET", f"/crm/v4/objects/contacts/{team}/associations/companies")
+    assert company not in {r["toObjectId"] for r in linked["results"]}
+    status, _, _ = world.call("rep", "POST", "/crm/v4/associations/contacts/companies/batch/archive",
+                              {"inputs": [{"from": {"id": team}, "to": [{"id": company}]}]})
+    assert status == 403
+    # A pair with a record the user may not view is passed over, as a missing record is.
+    their_company = world.companies["outsider"]
+    status, _, _ = world.call("rep", "POST", "/crm/v4/associations/contacts/companies/batch/archive",
+                              {"inputs": [{"from": {"id": own}, "to": [{"id": their_company}]}]})
+    assert status == 204
+    _, _, still = world.call("account", "GET", f"/crm/v4/objects/contacts/{own}/associations/companies")
+    assert their_company in {r["toObjectId"] for r in still["results"]}
 
 
 # --- a hidden record never leaks ----------------------------------------------------------------------
