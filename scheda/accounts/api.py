@@ -1,10 +1,12 @@
 """/crm/v3/owners: HubSpot's owners. Every active user is an owner (an inactive one is an
-archived owner); an owner's id is its user's id."""
+archived owner); an owner's id is its user's id, and its teams are the user's, the primary team
+marked."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -45,12 +47,19 @@ class OwnerPage(Schema):
 
 
 def render(user: User) -> dict[str, Any]:
+    """An owner; `user.teams` is read from a prefetch (`with_teams`)."""
     return {
         "id": str(user.pk), "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
         "userId": user.pk, "userIdIncludingInactive": user.pk, "type": "PERSON",
         "createdAt": format_datetime(user.date_joined), "updatedAt": format_datetime(user.updated_at),
-        "archived": not user.is_active, "teams": [],
+        "archived": not user.is_active,
+        "teams": [{"id": str(team.pk), "name": team.name, "primary": team.pk == user.primary_team_id}
+                  for team in user.teams.all()],
     }
+
+
+def with_teams(users: QuerySet[User]) -> QuerySet[User]:
+    return users.prefetch_related("teams")
 
 
 def parse_owner_id(value: str | None, name: str) -> int:
@@ -67,7 +76,7 @@ def parse_owner_id(value: str | None, name: str) -> int:
 def list_owners(request: HttpRequest):
     require(request, SCOPE)
     limit = int_param(request, "limit", 100, 1, 500)
-    users = User.objects.filter(is_active=not bool_param(request, "archived")).order_by("pk")
+    users = with_teams(User.objects.filter(is_active=not bool_param(request, "archived")).order_by("pk"))
     email = request.GET.get("email")
     if email:
         users = users.filter(email__iexact=email.strip())
@@ -94,7 +103,7 @@ def read_owner(request: HttpRequest, owner_id: str):
     if id_property not in ("id", "userId"):
         raise ValidationFailed("idProperty is id or userId", [FieldError("idProperty is id or userId", "INVALID_ID_PROPERTY", "idProperty")])
     # An owner's id and its user's id are the same number.
-    user = User.objects.filter(pk=parse_owner_id(owner_id, id_property), is_active=not bool_param(request, "archived")).first()
+    user = with_teams(User.objects.all()).filter(pk=parse_owner_id(owner_id, id_property), is_active=not bool_param(request, "archived")).first()
     if user is None:
         raise NotFound(f"No owner with {id_property} {owner_id}", [FieldError("No such owner", "OBJECT_NOT_FOUND", "ownerId")])
     return render(user)

@@ -1,16 +1,29 @@
-"""Bearer tokens with HubSpot's scope names."""
+"""Bearer tokens with HubSpot's scope names, and what a token may do.
+
+A token acts for its user (`ApiToken.user`), with that user's permissions, or for the account
+(no user), with its scopes alone. Every API call checks the scopes first (`require`,
+`require_object`, `require_schema`), then, for a user token, the user's rights: `rights(request)`
+is the one place that reads them; the helpers below it answer the questions the endpoints ask."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from scheda.accounts import tiers
 from scheda.accounts.models import ApiToken
+from scheda.accounts.permissions import NONE, OWNER, TEAM, Rights, rights_of
 from scheda.accounts.services import authenticate_token
-from scheda.errors import FieldError, SchedaError
+from scheda.errors import FieldError, Forbidden, SchedaError
+
+if TYPE_CHECKING:
+    from scheda.objects.models import ObjectType
+    from scheda.records.models import Record
 
 
 class MissingScope(SchedaError):
@@ -45,7 +58,9 @@ OBJECT_SCOPES = {
 
 
 def require_object(request: HttpRequest, object_type, access: str) -> None:
-    """`access` is "read" or "write"; the write scope also allows reading."""
+    """`access` is "read" or "write"; the write scope also allows reading. Custom objects are
+    an Enterprise feature: below that tier every call on one is refused, whoever asks (their
+    records stay, and come back with the tier)."""
     if object_type.is_custom:
         family = "crm.objects.custom"
     elif object_type.is_activity:
@@ -58,6 +73,8 @@ def require_object(request: HttpRequest, object_type, access: str) -> None:
         require(request, f"{family}.read", f"{family}.write")
     else:
         require(request, f"{family}.write")
+    if object_type.is_custom:
+        tiers.check("custom_objects")
 
 
 # Object types with HubSpot schema scopes of their own (`crm.schemas.<family>.*`); activities go
@@ -84,3 +101,107 @@ def require_schema(request: HttpRequest, object_type, access: str) -> None:
             require(request, f"crm.schemas.{family}.read", f"crm.schemas.{family}.write")
     else:
         require(request, f"crm.schemas.{family}.write")
+    if object_type.is_custom:
+        tiers.check("custom_objects")
+
+
+# --- the token's user's rights ---------------------------------------------------------------------
+
+
+def rights(request: HttpRequest) -> Rights | None:
+    """The rights of the token's user, read once per request; None for an account token, which
+    has its scopes alone."""
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    return rights_of(token.user) if token.user_id is not None else None
+
+
+def require_records(request: HttpRequest, object_type: ObjectType, access: str) -> Rights | None:
+    """The records of `object_type`, to "read" or "write": the token's scope, then the user's
+    access to the object type as a whole (view, or edit, none -> 403). Whether a given record
+    is within reach is asked record by record (`can_view`, `check_edit`) or in the query
+    (`owners`)."""
+    require_object(request, object_type, access)
+    found = rights(request)
+    if found is not None:
+        found.check_object(object_type)
+        if access == "write" and found.level(object_type, "edit") == NONE:
+            raise Forbidden(f"You don't have permission to edit {object_type.plural_label.lower()}",
+                            object_type=object_type.name)
+    return found
+
+
+def require_right(request: HttpRequest, right: str) -> None:
+    """An account right (scheda.accounts.permissions.RIGHTS) for a user token; an account token
+    has its scopes alone."""
+    found = rights(request)
+    if found is not None:
+        found.check_right(right)
+
+
+def require_action(request: HttpRequest, object_type: ObjectType, action: str) -> None:
+    """delete, bulk_delete, merge, export or import records of `object_type` (user tokens)."""
+    found = rights(request)
+    if found is not None:
+        found.check(object_type, action)
+
+
+def owners(request: HttpRequest, object_type: ObjectType, access: str = "view") -> frozenset[str] | None:
+    """The owner ids whose records of `object_type` the token reaches (scheda.records.query
+    `Query.owners`): None for every record."""
+    found = rights(request)
+    return None if found is None else found.owners(object_type, access)
+
+
+def can_view(request: HttpRequest, record: Record) -> bool:
+    found = rights(request)
+    return found is None or found.can_view(record)
+
+
+def refused(record: Record, what: str = "edit", name: str = "id", **context: Any) -> Forbidden:
+    """The 403 that names the record refused."""
+    label = record.object_type.singular_label.lower()
+    message = f"You don't have permission to {what} {label} {record.pk}"
+    return Forbidden(message, [FieldError(message, "FORBIDDEN", name, {"id": str(record.pk), **context})],
+                     object_type=record.object_type.name)
+
+
+def check_edit(request: HttpRequest, record: Record, name: str = "id", **context: Any) -> None:
+    """The user may edit `record` (one they may view: ask `can_view` first, a hidden record
+    answers as a missing one)."""
+    found = rights(request)
+    if found is not None and not found.can_edit(record):
+        raise refused(record, "edit", name, **context)
+
+
+def owned_values(request: HttpRequest, object_type: ObjectType, properties: dict[str, Any], *, creating: bool,
+                 has_owner: bool = True, **context: Any) -> dict[str, Any]:
+    """A user who edits only their own (or their teams') records writes only records they then
+    own: a new record without an owner gets the user; an owner outside their reach is refused,
+    naming the owner property. Returns the values to write."""
+    found = rights(request)
+    reach = found.owners(object_type, "edit") if found is not None else None
+    if found is None or reach is None or (not creating and OWNER not in properties):
+        return properties
+    assert found.user is not None
+    value = properties.get(OWNER)
+    owner = "" if value is None else str(value).strip()
+    if creating and not owner and has_owner:
+        return {**properties, OWNER: str(found.user.pk)}
+    if owner not in reach:
+        whose = "you or your teams" if found.level(object_type, "edit") == TEAM else "you"
+        message = f"You may only write {object_type.plural_label.lower()} owned by {whose}"
+        raise Forbidden(message, [FieldError(message, "FORBIDDEN", OWNER, {"value": owner, **context})],
+                        object_type=object_type.name)
+    return properties
+
+
+def hidden(request: HttpRequest, ids: Iterable[int]) -> set[int]:
+    """The records among `ids` the token's user may not view (none for an account token): a
+    call answers for them as for missing records."""
+    found = rights(request)
+    if found is None:
+        return set()
+    from scheda.records.models import Record
+
+    records = Record.objects.filter(pk__in=set(ids)).select_related("object_type").only("pk", "properties", "object_type")
+    return {record.pk for record in records if not found.can_view(record)}

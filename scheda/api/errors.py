@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from scheda.errors import FieldError, SchedaError
+from scheda.errors import FieldError, Forbidden, SchedaError
 
 logger = logging.getLogger("scheda.api")
 
@@ -46,8 +46,16 @@ def error_response(request: HttpRequest, status: int, message: str, errors: list
 
 def scheda_error(request: HttpRequest, exc: SchedaError) -> HttpResponse:
     existing = exc.context.get("existing_id")
-    context = {"id": [str(existing)]} if existing else None
+    context: dict[str, Any] | None = {"id": [str(existing)]} if existing else None
+    if isinstance(exc, Forbidden):
+        # What was refused: the object type, action, right, or the feature and the tier it needs.
+        context = {camel(key): value for key, value in exc.context.items()} or None
     return error_response(request, exc.status, exc.message, exc.errors, exc.category, context)
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
 
 
 def pydantic_errors(errors: list[dict[str, Any]]) -> list[FieldError]:

@@ -12,18 +12,28 @@ from django.http import HttpRequest
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from scheda.api.auth import MissingScope, require_object
+from scheda.api.auth import (
+    MissingScope,
+    can_view,
+    check_edit,
+    hidden,
+    owners,
+    require_object,
+    require_records,
+    require_right,
+    rights,
+)
 from scheda.api.params import int_param
 from scheda.api.schemas import ERRORS, Paging, now
 from scheda.associations import services
 from scheda.associations.models import Association, AssociationType
 from scheda.associations.services import Pair
-from scheda.errors import FieldError, NotFound, ValidationFailed
+from scheda.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import get_object_type
 from scheda.records.models import Record
-from scheda.records.services import get_record
+from scheda.records.services import get_record, missing_record
 
 router = Router(tags=["Associations v4"])
 BATCH_LIMIT = 2000
@@ -226,10 +236,29 @@ def object_pair(request: HttpRequest, from_name: str, to_name: str, access: str)
     return from_type, to_type
 
 
+def record_pair(request: HttpRequest, from_name: str, to_name: str, access: str) -> tuple[ObjectType, ObjectType]:
+    """The two object types of associations between records: the token's scopes to `access`
+    both; then, for a user, reading needs view access to both types, writing edit access to the
+    "from" type and view access to the "to" type."""
+    from_type, to_type = object_pair(request, from_name, to_name, access)
+    require_records(request, from_type, access)
+    require_records(request, to_type, "read")
+    return from_type, to_type
+
+
+def definitions_pair(request: HttpRequest, from_name: str, to_name: str, access: str) -> tuple[ObjectType, ObjectType]:
+    """The two object types of association labels and limits: definitions, which a user changes
+    with the right to manage properties and objects."""
+    pair = object_pair(request, from_name, to_name, access)
+    if access == "write":
+        require_right(request, "manage_properties")
+    return pair
+
+
 def may(request: HttpRequest, object_type: ObjectType, access: str) -> bool:
     try:
         require_object(request, object_type, access)
-    except MissingScope:
+    except (MissingScope, Forbidden):
         return False
     return True
 
@@ -323,8 +352,27 @@ def check_batch(inputs: list, limit: int = BATCH_LIMIT) -> None:
                                [FieldError(f"At most {limit} inputs", "TOO_MANY_INPUTS", "inputs")])
 
 
-def record_of(object_type: ObjectType, value: str, name: str) -> Record:
-    return get_record(object_type, parse_id(value, name))
+def record_of(request: HttpRequest, object_type: ObjectType, value: str, name: str) -> Record:
+    """A record the token's user may view: a hidden one answers as a missing one."""
+    record = get_record(object_type, parse_id(value, name))
+    if not can_view(request, record):
+        raise missing_record(record.pk)
+    return record
+
+
+def check_pairs(request: HttpRequest, pairs: list[tuple[int, int]], inputs: list[int]) -> set[int]:
+    """Before writing associations between the records of `pairs` (from, to): the records the
+    user may not view, to be answered as missing; a "from" record they may view but not edit
+    refuses the whole call, naming it (`inputs` gives each pair's input index)."""
+    found = rights(request)
+    if found is None:
+        return set()
+    records = Record.objects.filter(pk__in={i for pair in pairs for i in pair}).select_related("object_type").in_bulk()
+    invisible = {pk for pk, record in records.items() if not found.can_view(record)}
+    for (from_id, _to_id), index in zip(pairs, inputs, strict=True):
+        if from_id in records and from_id not in invisible:
+            check_edit(request, records[from_id], "from.id", index=index)
+    return invisible
 
 
 def typed_ids(ids: set[int]) -> dict[int, int]:
@@ -357,7 +405,7 @@ def pair_configurations(request: HttpRequest, from_object_type: str, to_object_t
 
 def configurable(request: HttpRequest, from_object_type: str, to_object_type: str,
                  items: list[ConfigurationInput] | list[TypeSpec]) -> list[AssociationType]:
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = definitions_pair(request, from_object_type, to_object_type, "write")
     check_batch(items)
     types = types_of(from_type, to_type)
     found = []
@@ -422,7 +470,7 @@ def list_labels(request: HttpRequest, from_object_type: str, to_object_type: str
 @router.post("/associations/{from_object_type}/{to_object_type}/labels", response={200: SpecsWithLabel, **ERRORS},
              exclude_none=True, summary="Create an association label")
 def create_label(request: HttpRequest, from_object_type: str, to_object_type: str, payload: LabelCreate):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = definitions_pair(request, from_object_type, to_object_type, "write")
     made = services.create_label(from_type, to_type, payload.label, payload.inverseLabel, payload.name)
     made = services.get_type(made.pk)
     kinds = [made] if made.inverse is None or made.inverse.pk == made.pk else [made, made.inverse]
@@ -440,7 +488,7 @@ def label_of(from_type: ObjectType, to_type: ObjectType, type_id: int) -> Associ
 @router.put("/associations/{from_object_type}/{to_object_type}/labels", response={204: None, **ERRORS},
             summary="Rename an association label")
 def update_label(request: HttpRequest, from_object_type: str, to_object_type: str, payload: LabelUpdate):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = definitions_pair(request, from_object_type, to_object_type, "write")
     services.update_label(label_of(from_type, to_type, payload.associationTypeId), payload.label, payload.inverseLabel)
     return 204, None
 
@@ -448,7 +496,7 @@ def update_label(request: HttpRequest, from_object_type: str, to_object_type: st
 @router.delete("/associations/{from_object_type}/{to_object_type}/labels/{association_type_id}",
                response={204: None, **ERRORS}, summary="Delete an association label")
 def delete_label(request: HttpRequest, from_object_type: str, to_object_type: str, association_type_id: int):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = definitions_pair(request, from_object_type, to_object_type, "write")
     services.delete_label(label_of(from_type, to_type, association_type_id))
     return 204, None
 
@@ -460,7 +508,7 @@ def delete_label(request: HttpRequest, from_object_type: str, to_object_type: st
              response={201: BatchLabelsResponse, 207: BatchLabelsResponse, **ERRORS}, exclude_none=True, by_alias=True,
              summary="Associate records, with labels, in a batch")
 def batch_create(request: HttpRequest, from_object_type: str, to_object_type: str, payload: BatchMultiPost):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
     check_batch(payload.inputs)
     started = now()
     types = types_of(from_type, to_type)
@@ -481,7 +529,8 @@ def batch_create(request: HttpRequest, from_object_type: str, to_object_type: st
             else:
                 pairs.append((index, Pair(from_id, to_id, association.associationTypeId)))
     pairs = [(i, p) for i, p in pairs if i not in failed]
-    for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs], types), strict=True):
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs])
+    for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs], types, hidden=invisible), strict=True):
         if error is not None:
             failed.setdefault(index, error)
     good = [p for i, p in pairs if i not in failed]
@@ -499,7 +548,7 @@ def batch_create(request: HttpRequest, from_object_type: str, to_object_type: st
              response={200: BatchDefaultResponse, 207: BatchDefaultResponse, **ERRORS}, exclude_none=True, by_alias=True,
              summary="Associate records without a label, in a batch")
 def batch_create_default(request: HttpRequest, from_object_type: str, to_object_type: str, payload: BatchDefaultPost):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
     check_batch(payload.inputs)
     started = now()
     failed: dict[int, FieldError] = {}
@@ -510,7 +559,8 @@ def batch_create_default(request: HttpRequest, from_object_type: str, to_object_
             pairs.append((index, Pair(parse_id(item.from_.id, "from.id"), parse_id(item.to.id, "to.id"), forward.pk)))
         except NotFound as exc:
             failed[index] = exc.errors[0]
-    for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs]), strict=True):
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs])
+    for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs], hidden=invisible), strict=True):
         if error is not None:
             failed[index] = error
     good = [p for i, p in pairs if i not in failed]
@@ -526,7 +576,7 @@ def batch_create_default(request: HttpRequest, from_object_type: str, to_object_
              response={200: BatchReadResponse, 207: BatchReadResponse, **ERRORS}, exclude_none=True, by_alias=True,
              summary="Read the associations of records in a batch")
 def batch_read(request: HttpRequest, from_object_type: str, to_object_type: str, payload: BatchFetch):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "read")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "read")
     check_batch(payload.inputs, READ_BATCH_LIMIT)
     started = now()
     wanted: dict[str, int] = {}
@@ -537,19 +587,21 @@ def batch_read(request: HttpRequest, from_object_type: str, to_object_type: str,
         except NotFound:
             missing.append(item.id)
     kinds = typed_ids(set(wanted.values()))
+    invisible = hidden(request, kinds)
+    reach = owners(request, to_type)
     results = []
     for item in payload.inputs:
         number = wanted.get(item.id)
         if number is None:
             continue
-        if kinds.get(number) != from_type.pk:
+        if kinds.get(number) != from_type.pk or number in invisible:
             missing.append(item.id)
             continue
         try:
             after = parse_id(item.after, "after") if item.after else None
         except NotFound:
             after = None
-        rows, next_after = services.associated_page(number, to_type, PAGE_LIMIT, after)
+        rows, next_after = services.associated_page(number, to_type, PAGE_LIMIT, after, owners=reach)
         body: dict[str, Any] = {"from": {"id": str(number)}, "to": associated(rows)}
         if next_after is not None:
             body["paging"] = {"next": {"after": str(next_after)}}
@@ -562,30 +614,37 @@ def batch_read(request: HttpRequest, from_object_type: str, to_object_type: str,
 @router.post("/associations/{from_object_type}/{to_object_type}/batch/archive", response={204: None, **ERRORS},
              summary="Remove the associations between records, in a batch")
 def batch_archive(request: HttpRequest, from_object_type: str, to_object_type: str, payload: BatchMultiArchive):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
     check_batch(payload.inputs)
-    pairs = [(parse_id(item.from_.id, "from.id"), parse_id(to.id, "to.id")) for item in payload.inputs for to in item.to]
+    indexed = [(index, (parse_id(item.from_.id, "from.id"), parse_id(to.id, "to.id")))
+               for index, item in enumerate(payload.inputs) for to in item.to]
+    pairs = [pair for _, pair in indexed]
     kinds = typed_ids({i for pair in pairs for i in pair})
-    services.dissociate([(f, t) for f, t in pairs if kinds.get(f) == from_type.pk and kinds.get(t) == to_type.pk])
+    invisible = check_pairs(request, pairs, [index for index, _ in indexed])
+    services.dissociate([(f, t) for f, t in pairs if kinds.get(f) == from_type.pk and kinds.get(t) == to_type.pk
+                         and f not in invisible and t not in invisible])
     return 204, None
 
 
 @router.post("/associations/{from_object_type}/{to_object_type}/batch/labels/archive", response={204: None, **ERRORS},
              summary="Remove labels from associations, in a batch")
 def batch_archive_labels(request: HttpRequest, from_object_type: str, to_object_type: str, payload: BatchMultiPost):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
     check_batch(payload.inputs)
     types = types_of(from_type, to_type)
-    pairs = []
-    for item in payload.inputs:
+    pairs, inputs = [], []
+    for index, item in enumerate(payload.inputs):
         from_id, to_id = parse_id(item.from_.id, "from.id"), parse_id(item.to.id, "to.id")
         for association in item.types:
             error = check_spec(association, types, from_type, to_type)
             if error is not None:
                 raise ValidationFailed(error.message, [error])
             pairs.append(Pair(from_id, to_id, association.associationTypeId))
+            inputs.append(index)
     kinds = typed_ids({p.from_id for p in pairs} | {p.to_id for p in pairs})
-    services.remove_types([p for p in pairs if kinds.get(p.from_id) == from_type.pk and kinds.get(p.to_id) == to_type.pk])
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for p in pairs], inputs)
+    services.remove_types([p for p in pairs if kinds.get(p.from_id) == from_type.pk and kinds.get(p.to_id) == to_type.pk
+                           and p.from_id not in invisible and p.to_id not in invisible])
     return 204, None
 
 
@@ -597,9 +656,10 @@ def batch_archive_labels(request: HttpRequest, from_object_type: str, to_object_
             summary="Associate two records without a label")
 def create_default(request: HttpRequest, from_object_type: str, from_object_id: str, to_object_type: str,
                    to_object_id: str):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
     started = now()
-    source, target = record_of(from_type, from_object_id, "fromObjectId"), record_of(to_type, to_object_id, "toObjectId")
+    source, target = record_of(request, from_type, from_object_id, "fromObjectId"), record_of(request, to_type, to_object_id, "toObjectId")
+    check_edit(request, source, "fromObjectId")
     with transaction.atomic():
         forward = services.default_type(from_type, to_type)
         services.associate_many([Pair(source.pk, target.pk, forward.pk)])
@@ -609,11 +669,12 @@ def create_default(request: HttpRequest, from_object_type: str, from_object_id: 
 @router.get("/objects/{from_object_type}/{from_object_id}/associations/{to_object_type}",
             response={200: AssociatedPage, **ERRORS}, exclude_none=True, summary="List a record's associations")
 def list_associations(request: HttpRequest, from_object_type: str, from_object_id: str, to_object_type: str):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "read")
-    source = record_of(from_type, from_object_id, "objectId")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "read")
+    source = record_of(request, from_type, from_object_id, "objectId")
     limit = int_param(request, "limit", PAGE_LIMIT, 1, PAGE_LIMIT)
     after = request.GET.get("after")
-    rows, next_after = services.associated_page(source.pk, to_type, limit, parse_id(after, "after") if after else None)
+    rows, next_after = services.associated_page(source.pk, to_type, limit, parse_id(after, "after") if after else None,
+                                                owners=owners(request, to_type))
     body: dict[str, Any] = {"results": associated(rows)}
     if next_after is not None:
         body["paging"] = {"next": {"after": str(next_after), "link": f"{request.path}?after={next_after}&limit={limit}"}}
@@ -625,8 +686,9 @@ def list_associations(request: HttpRequest, from_object_type: str, from_object_i
             summary="Associate two records with labels")
 def create(request: HttpRequest, from_object_type: str, from_object_id: str, to_object_type: str, to_object_id: str,
            payload: list[AssociationSpec] = Body(...)):  # noqa: B008 - ninja's way to take a list as the body
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
-    source, target = record_of(from_type, from_object_id, "fromObjectId"), record_of(to_type, to_object_id, "toObjectId")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
+    source, target = record_of(request, from_type, from_object_id, "fromObjectId"), record_of(request, to_type, to_object_id, "toObjectId")
+    check_edit(request, source, "fromObjectId")
     if not payload:
         raise ValidationFailed("Name at least one association type", [FieldError("At least one type", "REQUIRED_FIELD", "body")])
     types = types_of(from_type, to_type)
@@ -642,8 +704,9 @@ def create(request: HttpRequest, from_object_type: str, from_object_id: str, to_
 @router.delete("/objects/{from_object_type}/{from_object_id}/associations/{to_object_type}/{to_object_id}",
                response={204: None, **ERRORS}, summary="Remove every association between two records")
 def archive(request: HttpRequest, from_object_type: str, from_object_id: str, to_object_type: str, to_object_id: str):
-    from_type, to_type = object_pair(request, from_object_type, to_object_type, "write")
-    source, target = record_of(from_type, from_object_id, "fromObjectId"), record_of(to_type, to_object_id, "toObjectId")
+    from_type, to_type = record_pair(request, from_object_type, to_object_type, "write")
+    source, target = record_of(request, from_type, from_object_id, "fromObjectId"), record_of(request, to_type, to_object_id, "toObjectId")
+    check_edit(request, source, "fromObjectId")
     services.dissociate([(source.pk, target.pk)])
     return 204, None
 

@@ -3,7 +3,7 @@ directions in one transaction, so the two sides never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -222,19 +222,22 @@ def _associated_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     return found
 
 
-def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = None) -> list[FieldError | None]:
+def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = None, *,
+                hidden: Collection[int] = ()) -> list[FieldError | None]:
     """What is wrong with each pair (None when nothing is): a record that does not exist or is
-    archived, an unknown type, a type that does not join the records' object types, a record
-    with itself. Reads only; associate_many refuses any pair this faults."""
+    archived (or is `hidden` from the user who asks, which answers the same), an unknown type, a
+    type that does not join the records' object types, a record with itself. Reads only;
+    associate_many refuses any pair this faults."""
     if types is None:
         types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
     records = _active_types({p.from_id for p in pairs} | {p.to_id for p in pairs})
+    for record_id in hidden:
+        records.pop(record_id, None)
     errors: list[FieldError | None] = []
     for index, pair in enumerate(pairs):
         kind = types.get(pair.type_id)
         if pair.from_id not in records or pair.to_id not in records:
-            missing = pair.from_id if pair.from_id not in records else pair.to_id
-            errors.append(FieldError(f"Record {missing} does not exist", "RECORD_NOT_FOUND", "to.id", {"index": index, "id": str(missing)}))
+            errors.append(pair_record_missing(pair.from_id if pair.from_id not in records else pair.to_id, index))
         elif kind is None:
             errors.append(FieldError(f"No association type {pair.type_id}", "UNKNOWN_TYPE", "associationTypeId", {"index": index}))
         elif (records[pair.from_id], records[pair.to_id]) != (kind.from_object_type_id, kind.to_object_type_id):
@@ -284,18 +287,23 @@ def remove_types(pairs: Iterable[Pair], *, user_id: int | None = None) -> int:
     return removed
 
 
+def pair_record_missing(record_id: int, index: int) -> FieldError:
+    """A pair's record that is not there (or that the user may not view)."""
+    return FieldError(f"Record {record_id} does not exist", "RECORD_NOT_FOUND", "to.id", {"index": index, "id": str(record_id)})
+
+
 def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | None = None, *,
-                    default_type_id: int | None = None, owners: frozenset[str] | None = None
-                    ) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
+                    default_type_id: int | None = None,
+                    owners: frozenset[str] | None = None) -> tuple[list[tuple[int, list[AssociationType]]], int | None]:
     """A page of the active records of `to_type` associated with record `from_id`, in id order,
     each with the types it is associated under; and the id to continue after, if more remain.
     With the id of the unlabeled type between the two objects the page is read from one range
-    of the association index, not from all of the record's associations. With `owners`, only
-    the records they own (a user's record access)."""
+    of the association index, not from all of the record's associations. `owners` narrows the
+    page to the records those owners own (scheda.accounts.permissions `Rights.owners`)."""
     rows = Association.objects.filter(from_record_id=from_id, to_record__archived=False)
+    rows = rows.filter(type_id=default_type_id) if default_type_id else rows.filter(type__to_object_type=to_type)
     if owners is not None:
         rows = rows.filter(**{f"to_record__properties__{OWNER}__in": sorted(owners)})
-    rows = rows.filter(type_id=default_type_id) if default_type_id else rows.filter(type__to_object_type=to_type)
     if after is not None:
         rows = rows.filter(to_record_id__gt=after)
     ids = list(rows.order_by("to_record_id").values_list("to_record_id", flat=True).distinct()[:limit + 1])

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import AfterValidator, Field
 
-from scheda.api.auth import require, require_schema
+from scheda.accounts import tiers
+from scheda.api.auth import require, require_right, require_schema
 from scheda.api.params import bool_param
 from scheda.api.schemas import ERRORS, StandardError, author, now
 from scheda.associations.models import AssociationType
@@ -282,8 +283,12 @@ def property_data(payload: PropertyCreate | PropertyUpdate) -> dict[str, Any]:
 
 
 def object_type_for(request: HttpRequest, key: str, access: str) -> ObjectType:
+    """The path's object type; the token needs its schema scope, and a user who changes its
+    properties or groups the right to manage properties and objects."""
     object_type = get_object_type(key)
     require_schema(request, object_type, access)
+    if access == "write":
+        require_right(request, "manage_properties")
     return object_type
 
 
@@ -481,9 +486,18 @@ def archive_property(request: HttpRequest, object_type: str, property_name: str)
 # --- custom object schemas --------------------------------------------------------------------------
 
 
-def custom_type(request: HttpRequest, key: str, access: str) -> ObjectType:
+def custom_schemas(request: HttpRequest, access: str) -> None:
+    """Custom object schemas: the token's scope, the Enterprise tier (whoever asks), and for a
+    user who changes one the right to manage properties and objects."""
     require(request, *(("crm.schemas.custom.read", "crm.schemas.custom.write") if access == "read"
                        else ("crm.schemas.custom.write",)))
+    tiers.check("custom_objects")
+    if access == "write":
+        require_right(request, "manage_properties")
+
+
+def custom_type(request: HttpRequest, key: str, access: str) -> ObjectType:
+    custom_schemas(request, access)
     object_type = get_object_type(key)
     if not object_type.is_custom:
         raise NotFound(f"{object_type.plural_label} is not a custom object",
@@ -527,14 +541,14 @@ def render_schemas(object_types: list[ObjectType]) -> list[dict[str, Any]]:
 
 @schemas_router.get("", response={200: ObjectSchemas, **ERRORS}, exclude_none=True, summary="List custom object schemas")
 def list_schemas(request: HttpRequest):
-    require(request, "crm.schemas.custom.read", "crm.schemas.custom.write")
+    custom_schemas(request, "read")
     archived = bool_param(request, "archived")
     return {"results": render_schemas(list(ObjectType.objects.filter(is_custom=True, archived=archived)))}
 
 
 @schemas_router.post("", response={201: ObjectSchema, **ERRORS}, exclude_none=True, summary="Create a custom object")
 def create_schema(request: HttpRequest, payload: ObjectSchemaEgg):
-    require(request, "crm.schemas.custom.write")
+    custom_schemas(request, "write")
     for index, other in enumerate(payload.associatedObjects):
         try:
             get_object_type(other)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from scheda.api.auth import require_object
+from scheda.api.auth import require_object, require_right
 from scheda.api.schemas import ERRORS
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
@@ -88,6 +88,8 @@ def object_type_for(request: HttpRequest, name: str, access: str) -> ObjectType:
     """An object type with pipelines; the token needs `access` to its records."""
     object_type = get_object_type(name)
     require_object(request, object_type, access)
+    if access == "write":  # pipelines are definitions, like properties
+        require_right(request, "manage_properties")
     pipeline_property, _ = services.pipeline_properties(object_type)
     if pipeline_property not in load_schema(object_type).properties:
         raise ValidationFailed(f"{object_type.plural_label} have no pipelines",

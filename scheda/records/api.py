@@ -12,11 +12,21 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from scheda.api.auth import require_object
+from scheda.accounts.permissions import OWNER
+from scheda.api.auth import (
+    can_view,
+    check_edit,
+    hidden,
+    owned_values,
+    owners,
+    require_action,
+    require_records,
+)
 from scheda.api.params import bool_param, int_param, list_param
 from scheda.api.schemas import ERRORS, Paging, StandardError, author, now
 from scheda.associations.models import AssociationType
-from scheda.errors import FieldError, NotFound, ValidationFailed
+from scheda.associations.services import pair_record_missing
+from scheda.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from scheda.objects import catalogue
 from scheda.objects.services import Schema as ObjectSchema
 from scheda.objects.services import get_object_type, load_schema
@@ -213,17 +223,29 @@ def render(schema: ObjectSchema, record: Record, properties: list[str] | None, w
     return body
 
 
-def associations_for(record_ids: list[int], names: list[str] | None) -> dict[int, dict[str, list[dict[str, str]]]]:
+def associations_for(request: HttpRequest, record_ids: list[int],
+                     names: list[str] | None) -> dict[int, dict[str, list[dict[str, str]]]]:
     """The v3 `associations` of records: per object type asked for, the associated ids with
-    each association type's name, in one query."""
+    each association type's name, in one query (and one more for a user who may not view every
+    associated record: those are left out)."""
     if not names:
         return {}
-    wanted = {get_object_type(name).pk: name for name in names}
+    types = [get_object_type(name) for name in names]
+    wanted = {t.pk: name for t, name in zip(types, names, strict=True)}
+    found = services.associations_of(record_ids, to_types=wanted)
+    reach = {t.pk: owners(request, t) for t in types}
+    target_type = {a.to_record_id: a.type.to_object_type_id for rows in found.values() for a in rows}
+    shown = set(target_type)
+    if any(o is not None for o in reach.values()):
+        owner_of = dict(Record.objects.filter(pk__in=shown).values_list("pk", f"properties__{OWNER}"))
+        shown = {i for i in shown
+                 if (o := reach[target_type[i]]) is None or str(owner_of.get(i) or "") in o}
     out: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(lambda: {name: [] for name in wanted.values()})
-    for record_id, rows in services.associations_of(record_ids, to_types=wanted).items():
+    for record_id, rows in found.items():
         for association in rows:
-            out[record_id][wanted[association.type.to_object_type_id]].append(
-                {"id": str(association.to_record_id), "type": type_name(association.type)})
+            if association.to_record_id in shown:
+                out[record_id][wanted[association.type.to_object_type_id]].append(
+                    {"id": str(association.to_record_id), "type": type_name(association.type)})
     return out
 
 
@@ -244,8 +266,10 @@ def type_name(association_type: AssociationType) -> str:
 
 
 def schema_for(request: HttpRequest, object_type: str, access: str) -> ObjectSchema:
+    """The schema of the path's object type; the token must reach its records to `access` them
+    (scopes, then the user's access to the object type)."""
     schema = load_schema(get_object_type(object_type))
-    require_object(request, schema.object_type, access)
+    require_records(request, schema.object_type, access)
     return schema
 
 
@@ -282,10 +306,35 @@ def find(schema: ObjectSchema, value: str, id_property: str | None, archived: bo
             normalised = value
         found = [i for i, _ in storage.holders(schema.object_type.pk, id_property, [normalised])] if not archived else []
         if not found:
-            raise NotFound(f"No {schema.object_type.singular_label.lower()} with {id_property} {value!r}",
-                           [FieldError("Not found", "OBJECT_NOT_FOUND", "id")])
-        return Record.objects.get(pk=found[0])
+            raise missing(schema, value, id_property, archived)
+        return Record.objects.select_related("object_type").get(pk=found[0])
     return services.get_record(schema.object_type, record_id(value), archived=archived)
+
+
+def missing(schema: ObjectSchema, value: str, id_property: str | None, archived: bool = False) -> NotFound:
+    if id_property and id_property != "hs_object_id":
+        return NotFound(f"No {schema.object_type.singular_label.lower()} with {id_property} {value!r}",
+                        [FieldError("Not found", "OBJECT_NOT_FOUND", "id")])
+    return services.missing_record(record_id(value), archived)
+
+
+def find_visible(request: HttpRequest, schema: ObjectSchema, value: str, id_property: str | None,
+                 archived: bool = False) -> Record:
+    """`find`, among the records the token's user may view: a hidden record answers exactly as
+    a missing one, so that its existence does not leak."""
+    record = find(schema, value, id_property, archived)
+    if not can_view(request, record):
+        raise missing(schema, value, id_property, archived)
+    return record
+
+
+def check_targets(request: HttpRequest, pairs: list[tuple[int, int]]) -> None:
+    """Associating new records with records the user may not view answers as with missing ones."""
+    refused = hidden(request, [to_id for to_id, _ in pairs])
+    for index, (to_id, _type) in enumerate(pairs):
+        if to_id in refused:
+            error = pair_record_missing(to_id, index)
+            raise ValidationFailed(error.message, [error])
 
 
 def check_batch(inputs: list) -> None:
@@ -304,7 +353,9 @@ def association_pairs(schema: ObjectSchema, items: list[AssociationInput]) -> li
 @router.post("/contacts/gdpr-delete", response={204: None, **ERRORS}, summary="GDPR delete a contact")
 def gdpr_delete(request: HttpRequest, payload: GdprDeleteInput):
     schema = schema_for(request, "contacts", "write")
-    record = find(schema, payload.objectId, payload.idProperty)
+    require_action(request, schema.object_type, "delete")
+    record = find_visible(request, schema, payload.objectId, payload.idProperty)
+    check_edit(request, record)
     services.delete_records_permanently([record.pk], author(request))
     return 204, None
 
@@ -313,7 +364,7 @@ def gdpr_delete(request: HttpRequest, payload: GdprDeleteInput):
 def list_records(request: HttpRequest, object_type: str):
     schema = schema_for(request, object_type, "read")
     limit = int_param(request, "limit", 10, 1, 100)
-    query = Query(archived=bool_param(request, "archived"))
+    query = Query(archived=bool_param(request, "archived"), owners=owners(request, schema.object_type))
     ids, next_after = Compiler(schema).page(query, limit, cursor(request.GET.get("after")))
     return page(request, schema, ids, next_after)
 
@@ -321,7 +372,7 @@ def list_records(request: HttpRequest, object_type: str):
 def page(request: HttpRequest, schema: ObjectSchema, ids: list[int], next_after: int | None) -> dict[str, Any]:
     records = Record.objects.in_bulk(ids)
     names = list_param(request, "associations")
-    linked = associations_for(ids, names)
+    linked = associations_for(request, ids, names)
     properties = list_param(request, "properties")
     history = list_param(request, "propertiesWithHistory")
     body: dict[str, Any] = {"results": [render(schema, records[i], properties, history, linked.get(i, {}) if names else None)
@@ -334,8 +385,10 @@ def page(request: HttpRequest, schema: ObjectSchema, ids: list[int], next_after:
 @router.post("/{object_type}", response={201: PublicObject, **ERRORS}, exclude_none=True, summary="Create a record")
 def create(request: HttpRequest, object_type: str, payload: CreateInput):
     schema = schema_for(request, object_type, "write")
-    record = services.create_record(schema.object_type, payload.properties, author(request),
-                                    association_pairs(schema, payload.associations))
+    values = owned_values(request, schema.object_type, payload.properties, creating=True, has_owner=OWNER in schema.properties)
+    pairs = association_pairs(schema, payload.associations)
+    check_targets(request, pairs)
+    record = services.create_record(schema.object_type, values, author(request), pairs)
     return 201, render(schema, record, list(payload.properties) or None)
 
 
@@ -354,7 +407,10 @@ def batch_create(request: HttpRequest, object_type: str, payload: BatchCreate):
     schema = schema_for(request, object_type, "write")
     check_batch(payload.inputs)
     started = now()
-    inputs = [RecordInput(item.properties, association_pairs(schema, item.associations)) for item in payload.inputs]
+    inputs = [RecordInput(owned_values(request, schema.object_type, item.properties, creating=True,
+                                       has_owner=OWNER in schema.properties, index=index),
+                          association_pairs(schema, item.associations)) for index, item in enumerate(payload.inputs)]
+    check_targets(request, [pair for item in inputs for pair in item.associations])
     ids = services.create_records(schema.object_type, inputs, author(request), schema=schema)
     records = Record.objects.in_bulk(ids)
     return 201, batch_body([render(schema, records[i], list(item.properties) or None)
@@ -372,7 +428,7 @@ def batch_read(request: HttpRequest, object_type: str, payload: BatchRead):
     if payload.idProperty and payload.idProperty != "hs_object_id":
         for item in payload.inputs:
             try:
-                found.append(find(schema, item.id, payload.idProperty, archived))
+                found.append(find_visible(request, schema, item.id, payload.idProperty, archived))
             except NotFound:
                 missing.append(item.id)
     else:
@@ -382,7 +438,9 @@ def batch_read(request: HttpRequest, object_type: str, payload: BatchRead):
                 wanted[item.id] = int(item.id)
             except ValueError:
                 missing.append(item.id)
-        records = Record.objects.filter(object_type=schema.object_type, archived=archived).in_bulk(list(wanted.values()))
+        records = Record.objects.filter(object_type=schema.object_type, archived=archived).select_related(
+            "object_type").in_bulk(list(wanted.values()))
+        records = {pk: r for pk, r in records.items() if can_view(request, r)}
         for key, number in wanted.items():
             (found.append(records[number]) if number in records else missing.append(key))
     results = [render(schema, r, payload.properties or None, payload.propertiesWithHistory or None) for r in dict.fromkeys(found)]
@@ -396,9 +454,16 @@ def batch_update(request: HttpRequest, object_type: str, payload: BatchUpdate):
     schema = schema_for(request, object_type, "write")
     check_batch(payload.inputs)
     started = now()
-    ids = [find(schema, item.id, item.idProperty).pk if item.idProperty else record_id(item.id) for item in payload.inputs]
-    services.update_records(schema.object_type, [(i, item.properties) for i, item in zip(ids, payload.inputs, strict=True)],
-                            author(request), schema=schema)
+    ids = [find_visible(request, schema, item.id, item.idProperty).pk if item.idProperty else record_id(item.id)
+           for item in payload.inputs]
+    current = Record.objects.filter(object_type=schema.object_type, archived=False).select_related("object_type").in_bulk(ids)
+    invisible = {i for i, r in current.items() if not can_view(request, r)}
+    updates = []
+    for index, (number, item) in enumerate(zip(ids, payload.inputs, strict=True)):
+        if number in current and number not in invisible:
+            check_edit(request, current[number], index=index)
+        updates.append((number, owned_values(request, schema.object_type, item.properties, creating=False, index=index)))
+    services.update_records(schema.object_type, updates, author(request), schema=schema, hidden=invisible)
     records = Record.objects.in_bulk(ids)
     return batch_body([render(schema, records[i], list(item.properties) or None)
                        for i, item in zip(ids, payload.inputs, strict=True)], started)
@@ -411,17 +476,26 @@ def batch_upsert(request: HttpRequest, object_type: str, payload: BatchUpsert):
     started = now()
     results: list[dict[str, Any]] = []
     with transaction.atomic():
-        for item in payload.inputs:
+        for index, item in enumerate(payload.inputs):
             try:
                 existing = find(schema, item.id, item.idProperty)
             except NotFound:
                 existing = None
             if existing is None:
                 values = {**item.properties} if item.idProperty == "hs_object_id" else {**item.properties, item.idProperty: item.id}
+                values = owned_values(request, schema.object_type, values, creating=True,
+                                      has_owner=OWNER in schema.properties, index=index)
                 created = services.create_record(schema.object_type, values, author(request))
                 results.append({**render(schema, created, list(values)), "new": True})
             else:
-                updated = services.update_record(existing, item.properties, author(request))
+                if not can_view(request, existing):
+                    # Its unique value is taken: say so without naming the record.
+                    message = (f"You don't have permission to edit the {schema.object_type.singular_label.lower()} with "
+                               f"{item.idProperty} {item.id!r}")
+                    raise Forbidden(message, [FieldError(message, "FORBIDDEN", "id", {"index": index})])
+                check_edit(request, existing, index=index)
+                properties = owned_values(request, schema.object_type, item.properties, creating=False, index=index)
+                updated = services.update_record(existing, properties, author(request))
                 results.append({**render(schema, updated, list(item.properties) or None), "new": False})
     return {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": now()}
 
@@ -430,7 +504,16 @@ def batch_upsert(request: HttpRequest, object_type: str, payload: BatchUpsert):
 def batch_archive(request: HttpRequest, object_type: str, payload: BatchArchive):
     schema = schema_for(request, object_type, "write")
     check_batch(payload.inputs)
-    services.archive_records(schema.object_type, [record_id(item.id) for item in payload.inputs], author(request))
+    require_action(request, schema.object_type, "bulk_delete")
+    ids = [record_id(item.id) for item in payload.inputs]
+    current = Record.objects.filter(object_type=schema.object_type, archived=False).select_related("object_type").in_bulk(ids)
+    # Records the user may not view are passed over, as missing ones are; one they may view but
+    # not edit refuses the whole batch.
+    visible = {i for i, record in current.items() if can_view(request, record)}
+    for index, number in enumerate(ids):
+        if number in visible:
+            check_edit(request, current[number], index=index)
+    services.archive_records(schema.object_type, [i for i in ids if i in visible], author(request))
     return 204, None
 
 
@@ -464,7 +547,7 @@ def search(request: HttpRequest, object_type: str, payload: SearchRequest):
     query = Query(
         filter_groups=[[Filter(f.propertyName, f.operator, f.value, f.highValue, f.values) for f in group.filters]
                        for group in payload.filterGroups],
-        text=payload.query or "", sort=sort, descending=descending,
+        text=payload.query or "", sort=sort, descending=descending, owners=owners(request, schema.object_type),
     )
     compiler = Compiler(schema)
     ids, next_after = compiler.page(query, payload.limit, cursor(payload.after)) if payload.limit else ([], None)
@@ -481,8 +564,11 @@ def search(request: HttpRequest, object_type: str, payload: SearchRequest):
 @router.post("/{object_type}/merge", response={200: PublicObject, **ERRORS}, exclude_none=True, summary="Merge two records")
 def merge(request: HttpRequest, object_type: str, payload: MergeInput):
     schema = schema_for(request, object_type, "write")
-    primary = services.get_record(schema.object_type, record_id(payload.primaryObjectId, "primaryObjectId"))
-    merged = services.get_record(schema.object_type, record_id(payload.objectIdToMerge, "objectIdToMerge"))
+    require_action(request, schema.object_type, "merge")
+    primary = find_visible(request, schema, str(record_id(payload.primaryObjectId, "primaryObjectId")), None)
+    merged = find_visible(request, schema, str(record_id(payload.objectIdToMerge, "objectIdToMerge")), None)
+    check_edit(request, primary, "primaryObjectId")
+    check_edit(request, merged, "objectIdToMerge")
     services.merge_records(primary, merged, author(request))
     primary.refresh_from_db()
     return render(schema, primary, None)
@@ -494,22 +580,30 @@ def merge(request: HttpRequest, object_type: str, payload: MergeInput):
 @router.get("/{object_type}/{object_id}", response={200: PublicObject, **ERRORS}, exclude_none=True, summary="Read a record")
 def read(request: HttpRequest, object_type: str, object_id: str):
     schema = schema_for(request, object_type, "read")
-    record = find(schema, object_id, request.GET.get("idProperty"), bool_param(request, "archived"))
+    record = find_visible(request, schema, object_id, request.GET.get("idProperty"), bool_param(request, "archived"))
     names = list_param(request, "associations")
-    linked = associations_for([record.pk], names).get(record.pk, {}) if names else None
+    linked = associations_for(request, [record.pk], names).get(record.pk, {}) if names else None
     return render(schema, record, list_param(request, "properties"), list_param(request, "propertiesWithHistory"), linked)
 
 
 @router.patch("/{object_type}/{object_id}", response={200: PublicObject, **ERRORS}, exclude_none=True, summary="Update a record")
 def update(request: HttpRequest, object_type: str, object_id: str, payload: UpdateInput):
     schema = schema_for(request, object_type, "write")
-    record = find(schema, object_id, request.GET.get("idProperty"))
-    record = services.update_record(record, payload.properties, author(request))
+    record = find_visible(request, schema, object_id, request.GET.get("idProperty"))
+    check_edit(request, record)
+    properties = owned_values(request, schema.object_type, payload.properties, creating=False)
+    record = services.update_record(record, properties, author(request))
     return render(schema, record, list(payload.properties) or None)
 
 
 @router.delete("/{object_type}/{object_id}", response={204: None, **ERRORS}, summary="Archive a record")
 def archive(request: HttpRequest, object_type: str, object_id: str):
     schema = schema_for(request, object_type, "write")
-    services.archive_records(schema.object_type, [record_id(object_id)], author(request))
+    require_action(request, schema.object_type, "delete")
+    number = record_id(object_id)
+    record = Record.objects.filter(pk=number, object_type=schema.object_type, archived=False).select_related("object_type").first()
+    # A missing record, or one the user may not view, is answered alike: nothing to archive.
+    if record is not None and can_view(request, record):
+        check_edit(request, record)
+        services.archive_records(schema.object_type, [number], author(request))
     return 204, None

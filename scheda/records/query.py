@@ -37,6 +37,9 @@ class Query:
     sort: str = "hs_object_id"
     descending: bool = False
     archived: bool = False
+    # The owners whose records may be found (scheda.accounts.permissions `Rights.owners`): None
+    # for every record, an empty set for none.
+    owners: frozenset[str] | None = None
 
 
 def _invalid(message: str, name: str, code: str = "INVALID_FILTER") -> ValidationFailed:
@@ -153,6 +156,10 @@ class Compiler:
             else:
                 parts.append(condition[0])
                 params.extend(condition[1])
+        owned = storage.owner_condition(query.owners)
+        if owned is not None:  # bound like a filter value, so the owner property's own index serves it
+            parts.append(owned[0])
+            params.extend(owned[1])
         return " AND ".join(parts), params
 
     def page(self, query: Query, limit: int, after: int | None) -> tuple[list[int], int | None]:
@@ -186,9 +193,10 @@ class Compiler:
     def sort_index(self, query: Query) -> str:
         """With nothing to narrow the rows, read them in the order of the sort property's own
         index: SQLite's planner, even with statistics, may pick the object-type index and sort
-        every record of the type to return ten."""
+        every record of the type to return ten. Narrowed to some owners, the owner index does better."""
         prop = self.schema.properties[query.sort]
-        if (connection.vendor != "sqlite" or query.filter_groups or query.text or query.sort in storage.COLUMNS
+        if (connection.vendor != "sqlite" or query.filter_groups or query.text or query.owners is not None
+                or query.sort in storage.COLUMNS
                 or not (prop.indexed or prop.unique) or not self.schema.types[query.sort].indexed
                 or (prop.unique and query.archived)):  # a unique index holds active records only
             return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -260,9 +260,10 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
 
 
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
-                   *, schema: Schema | None = None) -> list[int]:
+                   *, schema: Schema | None = None, hidden: Collection[int] = ()) -> list[int]:
     """Change property values of existing active records, all or none. Only values that differ
-    are written and kept in the history. Returns the ids of the records that changed."""
+    are written and kept in the history. Returns the ids of the records that changed. `hidden`
+    records (the author may not view them) are answered as missing ones."""
     schema = schema or load_schema(object_type)
     ctx = WriteContext()
     with transaction.atomic():
@@ -271,6 +272,8 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
         if connection.features.has_select_for_update:
             query = query.select_for_update()
         current = dict(query.values_list("id", "properties"))
+        for record_id in hidden:
+            current.pop(record_id, None)
         errors: list[FieldError] = []
         planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         for position, (record_id, raw) in enumerate(updates):
@@ -330,9 +333,15 @@ def get_record(object_type: str | ObjectType, record_id: int | str, *, archived:
     expected = object_type if isinstance(object_type, ObjectType) else None
     if found is None or (expected and found.object_type_id != expected.pk) or (
             not expected and found.object_type.name != object_type and found.object_type.object_type_id != object_type):
-        raise NotFound(f"No {'archived ' if archived else ''}record with id {record_id}",
-                       [FieldError(f"No record with id {record_id}", "OBJECT_NOT_FOUND", "id")])
+        raise missing_record(record_id, archived)
     return found
+
+
+def missing_record(record_id: int, archived: bool = False) -> NotFound:
+    """The error for a record that is not there; also what a record hidden from the reader
+    answers, so that it cannot be told from a missing one."""
+    return NotFound(f"No {'archived ' if archived else ''}record with id {record_id}",
+                    [FieldError(f"No record with id {record_id}", "OBJECT_NOT_FOUND", "id")])
 
 
 def display_name(record: Record) -> str:

@@ -75,3 +75,21 @@ def test_with_and_without_the_trailing_slash(server):
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
             assert json.load(response)["results"][0]["email"] == "owner@example.com"
+
+
+def test_owners_list_their_teams_with_the_primary_one(server, hubspot, unique):
+    email = new_user(server, unique, 7)
+    lone = new_user(server, unique, 8)
+    made = server.scheda("shell", "-c", (
+        "from scheda.accounts import services; from scheda.accounts.models import User; "
+        f"u = User.objects.get(email='{email}'); "
+        f"a = services.save_team(None, 'Alpha {unique}', [u], None); b = services.save_team(None, 'Beta {unique}', [u], None); "
+        "services.set_user_access(u, None, permission_set=None, superuser=False, teams=[a, b], primary_team=b); "
+        "print(a.pk, b.pk)"))
+    alpha, beta = made.split()[-2:]
+    expected = [(alpha, f"Alpha {unique}", False), (beta, f"Beta {unique}", True)]
+    (owner,) = hubspot.crm.owners.owners_api.get_page(email=email).results
+    assert sorted((t.id, t.name, t.primary) for t in owner.teams) == expected
+    assert sorted((t.id, t.name, t.primary) for t in hubspot.crm.owners.owners_api.get_by_id(int(owner.id)).teams) == expected
+    page = hubspot.crm.owners.owners_api.get_page(limit=500).results
+    assert {o.email: [t.name for t in o.teams] for o in page}[lone] == []
