@@ -3,7 +3,7 @@ first cards, a count and (deals) a total amount."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -48,7 +48,7 @@ def stage_filters(schema: Schema, pipeline: Pipeline, stage: PipelineStage | Non
 
 def with_filters(query: Query, extra: list[Filter]) -> Query:
     group = (query.filter_groups[0] if query.filter_groups else []) + extra
-    return Query(filter_groups=[group], text=query.text, sort=query.sort, descending=query.descending)
+    return replace(query, filter_groups=[group])
 
 
 def cards(schema: Schema, query: Query, pipeline: Pipeline, stage: PipelineStage, after: int | None,

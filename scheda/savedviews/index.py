@@ -116,6 +116,8 @@ class State:
     pipeline: str = ""
     # Columns, filters or sort differ from the view's own (the URL says so with edited=1).
     edited: bool = False
+    # The owners whose records the user may see (scheda.accounts.permissions); not in the URL.
+    owners: frozenset[str] | None = None
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
         state = replace(self, **changes) if changes else self
@@ -152,7 +154,8 @@ class State:
         filters = [Filter(f["propertyName"], f["operator"], None if f["operator"] in VALUELESS else str(f["value"]).strip())
                    for f in self.filters if not filter_problem(schema, f, ctx)]
         filters += extra or []
-        return Query(filter_groups=[filters] if filters else [], text=self.text, sort=self.sort, descending=self.descending)
+        return Query(filter_groups=[filters] if filters else [], text=self.text, sort=self.sort, descending=self.descending,
+                     owners=self.owners)
 
 
 def default_state(schema: Schema, view: str, user_id: int) -> State:

@@ -53,7 +53,9 @@ def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[Sa
                      sort=view.sort if is_indexed(schema, view.sort) else "hs_object_id", descending=view.descending, mode=view.mode)
     else:
         base = default_state(schema, "mine" if view_key == "mine" else "all", request.user.pk or 0)
-    return parse_state(schema, data, base), view
+    state = parse_state(schema, data, base)
+    state.owners = rights_of(request.user).owners(schema.object_type)
+    return state, view
 
 
 def _has_board(schema: Schema) -> bool:
