@@ -1,12 +1,10 @@
-"""The signed-in user's language, the 403 page for refusals, and the Content-Security-Policy."""
+"""The signed-in user's language wins over the browser's Accept-Language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from csp.constants import SELF, UNSAFE_INLINE
-from csp.middleware import CSPMiddleware, PolicyParts
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 
@@ -46,18 +44,3 @@ class ForbiddenPage:
             return None
         template = "web/denied_message.html" if getattr(request, "htmx", False) else "web/denied.html"
         return render(request, template, {"message": exception.message, "context": exception.context}, status=403)
-
-
-class ContentSecurityPolicy(CSPMiddleware):
-    """django-csp's middleware with settings.CONTENT_SECURITY_POLICY everywhere but the Django
-    admin, whose pages carry inline styles and scripts of their own: there styles and scripts may
-    also be inline, everything else stays as strict."""
-
-    ADMIN_PREFIX = "/admin/"
-    ADMIN = {"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE]}
-
-    def get_policy_parts(self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False) -> PolicyParts:
-        parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path_info.startswith(self.ADMIN_PREFIX) and parts.replace is None:
-            parts.replace = self.ADMIN
-        return parts
