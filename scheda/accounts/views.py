@@ -51,7 +51,8 @@ class SignInForm(auth_forms.AuthenticationForm):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if email and password:
             try:
-                self.user_cache = services.sign_in(self.request, email, password, client_ip(self.request))
+                ip = client_ip(self.request) if self.request is not None else None
+                self.user_cache = services.sign_in(self.request, email, password, ip)
             except services.SignInRefused as refused:
                 if refused.minutes:
                     raise forms.ValidationError(ngettext(
