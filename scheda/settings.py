@@ -122,6 +122,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = config.positive_int("SCHEDA_SESSION_DAYS", 14) * 24 * 60 * 60
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+CSRF_FAILURE_VIEW = "scheda.accounts.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Behind a reverse proxy (SCHEDA_TRUST_PROXY=1) the client's address is the last one in

@@ -14,6 +14,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -135,3 +136,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         services.set_password(form.user, form.cleaned_data["new_password1"], ip=client_ip(self.request), reset=True)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form or htmx request without a valid CSRF token (CSRF_FAILURE_VIEW): our page, under our
+    policy, instead of Django's, whose inline styles the CSP blocks. For htmx, the message alone."""
+    template = "accounts/csrf_failure_message.html" if request.headers.get("HX-Request") else "accounts/csrf_failure.html"
+    return render(request, template, status=403)

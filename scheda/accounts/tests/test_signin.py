@@ -139,6 +139,12 @@ def test_sign_out_ends_the_session_and_is_in_the_audit_log(browser, owner):
     assert AuditEvent.objects.get(kind="sign_out").actor == owner
 
 
+def test_a_user_deactivated_while_signed_in_is_signed_out(browser, owner):
+    assert browser.get("/").status_code == 200
+    services.set_active(owner, False, None)
+    assert browser.get("/")["Location"] == "/login/?next=/"
+
+
 def test_the_login_page_offers_a_password_reset(client):
     page = client.get("/login/").content.decode()
     assert '<a href="/password/reset/">Forgot your password?</a>' in page
@@ -271,16 +277,21 @@ def test_an_htmx_post_without_the_csrf_token_is_refused(owner):
     page = client.get("/preferences/").content.decode()
     token = json.loads(re.search(r"<body hx-headers='([^']+)'", page).group(1))["X-CSRFToken"]
     data = {"first_name": "Olga", "last_name": "Owner", "language": ""}
-    assert client.post("/preferences/", data, HTTP_HX_REQUEST="true").status_code == 403
+    refused = client.post("/preferences/", data, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    assert refused.content.decode().startswith('<p class="denied" role="alert">This form was sent without a valid security token')
     assert client.post("/preferences/", data, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token).status_code == 302
     # scheda.js's own requests (sections kept open or closed, their order) send the same header.
     script = (ROOT / "scheda/web/static/web/scheda.js").read_text()
     assert 'headers: { "X-CSRFToken": csrfToken() }' in script
 
 
-def test_a_login_post_without_the_csrf_token_is_refused(owner):
+def test_a_login_post_without_the_csrf_token_is_refused_with_our_page(owner):
     client = Client(enforce_csrf_checks=True)
-    assert sign_in(client, "owner@example.com", PASSWORD).status_code == 403
+    response = sign_in(client, "owner@example.com", PASSWORD)
+    assert response.status_code == 403 and "<h1>The page expired</h1>" in response.content.decode()
+    assert directives(response["Content-Security-Policy"]) == directives(POLICY)
+    assert "_auth_user_id" not in client.session
 
 
 def scheda_settings(**env: str) -> dict:
