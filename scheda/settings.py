@@ -96,6 +96,8 @@ LOGOUT_REDIRECT_URL = "login"
 SCHEDA_SIGN_IN_WINDOW_MINUTES = 15
 SCHEDA_SIGN_IN_FAILURES_PER_EMAIL = 5
 SCHEDA_SIGN_IN_FAILURES_PER_IP = 20
+# Reset e-mails one address may be sent within that window.
+SCHEDA_PASSWORD_RESETS_PER_EMAIL = 3
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 
 # E-mail (password resets): SCHEDA_EMAIL=console|file|smtp and SCHEDA_SMTP_*.

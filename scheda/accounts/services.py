@@ -152,6 +152,18 @@ def sign_in(request: Any, email: str, password: str, ip: str | None) -> User:
     return user
 
 
+def password_reset_requested(email: str, ip: str | None) -> bool:
+    """Writes a reset request to the audit log; True if a reset e-mail may go to the address:
+    fewer than `SCHEDA_PASSWORD_RESETS_PER_EMAIL` were asked for it within the sign-in window,
+    so nobody can flood a mailbox through the form. The page says the same either way."""
+    email = (email or "").strip().lower()
+    since = timezone.now() - timedelta(minutes=settings.SCHEDA_SIGN_IN_WINDOW_MINUTES)
+    recent = AuditEvent.objects.filter(kind="password_reset_requested", actor_email=email, at__gt=since).count()
+    allowed = recent < settings.SCHEDA_PASSWORD_RESETS_PER_EMAIL
+    audit("password_reset_requested", None, f"user {email}", email=email, ip=ip, throttled=None if allowed else True)
+    return allowed
+
+
 def set_password(user: User, password: str, *, ip: str | None, reset: bool = False) -> User:
     """A user's new password (already validated by the form), chosen on the "Change password" page
     or through a reset link. Every other session of the user ends (Django checks a session's

@@ -117,9 +117,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        email = form.cleaned_data["email"].strip().lower()
-        services.audit("password_reset_requested", None, f"user {email}", email=email, ip=client_ip(self.request))
-        return super().form_valid(form)
+        if services.password_reset_requested(form.cleaned_data["email"], client_ip(self.request)):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

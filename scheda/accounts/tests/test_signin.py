@@ -222,6 +222,18 @@ def test_reset_password_by_email_end_to_end(client, owner):
     assert not invited.has_usable_password()
 
 
+def test_an_address_gets_three_reset_emails_per_window(client, owner):
+    for _ in range(4):
+        response = client.post("/password/reset/", {"email": "owner@example.com"})
+        assert response["Location"] == "/password/reset/sent/"
+    assert len(mail.outbox) == 3
+    events = AuditEvent.objects.filter(kind="password_reset_requested").order_by("id")
+    assert [e.details for e in events] == [{}, {}, {}, {"throttled": True}]
+    events.update(at=F("at") - timedelta(minutes=15))
+    client.post("/password/reset/", {"email": "owner@example.com"})
+    assert len(mail.outbox) == 4
+
+
 # --- headers, cookies, CSRF -----------------------------------------------------------------------
 
 
