@@ -75,3 +75,60 @@ def sqlite_database(path: Path) -> dict:
         },
         "TEST": {"NAME": os.environ.get("SCHEDA_TEST_SQLITE") or None},
     }
+
+
+def flag(name: str) -> bool:
+    """A yes/no setting: 1/true/yes or 0/false/no (unset is no)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={value} is not a yes/no value: use 1 or 0")
+
+
+def positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value} is not a positive whole number")
+    return int(value)
+
+
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "off": 25}
+
+
+def email(directory: Path) -> dict:
+    """Django's e-mail settings from SCHEDA_EMAIL (console, file or smtp) and SCHEDA_SMTP_*."""
+    kind = os.environ.get("SCHEDA_EMAIL", "console").strip().lower() or "console"
+    sender = os.environ.get("SCHEDA_FROM_EMAIL", "").strip() or "scheda@localhost"
+    if "@" not in sender:
+        raise ConfigError(f"SCHEDA_FROM_EMAIL={sender} is not an e-mail address")
+    settings: dict = {"DEFAULT_FROM_EMAIL": sender, "SERVER_EMAIL": sender}
+    if kind == "console":
+        return {**settings, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if kind == "file":
+        path = directory / "mail"
+        path.mkdir(exist_ok=True)
+        return {**settings, "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(path)}
+    if kind != "smtp":
+        raise ConfigError(f"SCHEDA_EMAIL={kind} is not one of console, file, smtp")
+    host = os.environ.get("SCHEDA_SMTP_HOST", "").strip()
+    if not host:
+        raise ConfigError("SCHEDA_EMAIL=smtp needs SCHEDA_SMTP_HOST")
+    security = os.environ.get("SCHEDA_SMTP_TLS", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"SCHEDA_SMTP_TLS={security} is not one of starttls, ssl, off")
+    return {
+        **settings,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": positive_int("SCHEDA_SMTP_PORT", SMTP_SECURITY[security]),
+        "EMAIL_HOST_USER": os.environ.get("SCHEDA_SMTP_USER", ""),
+        "EMAIL_HOST_PASSWORD": os.environ.get("SCHEDA_SMTP_PASSWORD", ""),
+        "EMAIL_USE_TLS": security == "starttls",
+        "EMAIL_USE_SSL": security == "ssl",
+        "EMAIL_TIMEOUT": 20,
+    }

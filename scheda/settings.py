@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    # ninja's own copy of Swagger UI for /api/docs: no CDN, and no inline script under our CSP.
+    "ninja",
     "template_partials",
     "scheda.accounts",
     "scheda.objects",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "scheda.api.middleware.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +91,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins (AuditEvent "sign_in_failed") that close the sign-in form for the rest of the
+# window: per e-mail address, and per client address (scheda.accounts.services.sign_in_wait).
+SCHEDA_SIGN_IN_WINDOW_MINUTES = 15
+SCHEDA_SIGN_IN_FAILURES_PER_EMAIL = 5
+SCHEDA_SIGN_IN_FAILURES_PER_IP = 20
+# Reset e-mails one address may be sent within that window.
+SCHEDA_PASSWORD_RESETS_PER_EMAIL = 3
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
+
+# E-mail (password resets): SCHEDA_EMAIL=console|file|smtp and SCHEDA_SMTP_*.
+globals().update(config.email(DATA_DIR))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italian"))]
@@ -106,8 +121,38 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = config.positive_int("SCHEDA_SESSION_DAYS", 14) * 24 * 60 * 60
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+CSRF_FAILURE_VIEW = "scheda.accounts.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# Behind a reverse proxy (SCHEDA_TRUST_PROXY=1) the client's address is the last one in
+# X-Forwarded-For and the scheme comes from X-Forwarded-Proto; otherwise both headers are ignored.
+SCHEDA_TRUST_PROXY = config.flag("SCHEDA_TRUST_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SCHEDA_TRUST_PROXY else None
+# SCHEDA_HTTPS=1: cookies only over HTTPS, every http:// request redirected, and browsers told
+# to use HTTPS for a year (HSTS).
+SCHEDA_HTTPS = config.flag("SCHEDA_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = SCHEDA_HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if SCHEDA_HTTPS else 0
+
+# Content-Security-Policy (django-csp): scripts, styles and images only from Scheda itself, so
+# injected markup can neither run script nor restyle the page. No inline script, no style=
+# attribute, no eval (htmx's eval features are off: base.html's htmx-config). The Django admin
+# works under the same policy (its scripts are files), so nothing is exempt.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from scheda.api.main import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("scheda.accounts.urls")),
     path("", include("scheda.web.urls")),
     path("", include("scheda.activities.urls")),
     path("", include("scheda.layouts.urls")),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -97,6 +100,78 @@ def audit(kind: str, actor: User | None, target: str = "", *, email: str = "", i
         kind=kind, actor=actor if actor is not None and actor.pk else None,
         actor_email=(actor.email if actor is not None and actor.pk else email)[:254], target=target[:255], ip=ip,
         details={k: v for k, v in details.items() if v is not None})
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+class SignInRefused(Exception):
+    """A sign-in that did not pass: `minutes` > 0 when too many attempts failed (try again then),
+    0 for a wrong address or password, an unknown address or a deactivated user alike."""
+
+    def __init__(self, minutes: int = 0):
+        super().__init__(f"sign-in refused, retry in {minutes} minutes" if minutes else "sign-in refused")
+        self.minutes = minutes
+
+
+def sign_in_wait(email: str, ip: str | None, now: datetime | None = None) -> int:
+    """Minutes until another sign-in may be tried for `email` or from `ip` (0: now). Counted from
+    the "sign_in_failed" rows of the audit log, so every server process sees the same count: the
+    form closes while `SCHEDA_SIGN_IN_FAILURES_PER_EMAIL` failures for the address, or
+    `..._PER_IP` from the client address, fall in the last `SCHEDA_SIGN_IN_WINDOW_MINUTES`, and
+    opens when the oldest of those leaves the window."""
+    now = now or timezone.now()
+    window = timedelta(minutes=settings.SCHEDA_SIGN_IN_WINDOW_MINUTES)
+    failures = AuditEvent.objects.filter(kind="sign_in_failed", at__gt=now - window).order_by("-at")
+    wait = timedelta(0)
+    limits = [({"actor_email": email}, settings.SCHEDA_SIGN_IN_FAILURES_PER_EMAIL)]
+    if ip:
+        limits.append(({"ip": ip}, settings.SCHEDA_SIGN_IN_FAILURES_PER_IP))
+    for where, limit in limits:
+        # The limit-th most recent failure: while it is in the window, so are `limit` failures.
+        oldest = failures.filter(**where).values_list("at", flat=True)[limit - 1:limit].first()
+        if oldest is not None:
+            wait = max(wait, oldest + window - now)
+    return math.ceil(wait.total_seconds() / 60) if wait else 0
+
+
+def sign_in(request: Any, email: str, password: str, ip: str | None) -> User:
+    """The active user with this e-mail and password, or SignInRefused. Every refusal is in the
+    audit log; an unknown address costs the same password hashing as a known one (Django's
+    ModelBackend hashes for nobody too), so neither message nor timing tells which it was."""
+    email = (email or "").strip().lower()
+    minutes = sign_in_wait(email, ip)
+    if minutes:
+        audit("sign_in_throttled", None, f"user {email}", email=email, ip=ip)
+        raise SignInRefused(minutes)
+    user = authenticate(request, username=email, password=password)
+    if not isinstance(user, User):
+        audit("sign_in_failed", None, f"user {email}", email=email, ip=ip)
+        raise SignInRefused()
+    audit("sign_in", user, f"user {user.email}", ip=ip)
+    return user
+
+
+def password_reset_requested(email: str, ip: str | None) -> bool:
+    """Writes a reset request to the audit log; True if a reset e-mail may go to the address:
+    fewer than `SCHEDA_PASSWORD_RESETS_PER_EMAIL` were asked for it within the sign-in window,
+    so nobody can flood a mailbox through the form. The page says the same either way."""
+    email = (email or "").strip().lower()
+    since = timezone.now() - timedelta(minutes=settings.SCHEDA_SIGN_IN_WINDOW_MINUTES)
+    recent = AuditEvent.objects.filter(kind="password_reset_requested", actor_email=email, at__gt=since).count()
+    allowed = recent < settings.SCHEDA_PASSWORD_RESETS_PER_EMAIL
+    audit("password_reset_requested", None, f"user {email}", email=email, ip=ip, throttled=None if allowed else True)
+    return allowed
+
+
+def set_password(user: User, password: str, *, ip: str | None, reset: bool = False) -> User:
+    """A user's new password (already validated by the form), chosen on the "Change password" page
+    or through a reset link. Every other session of the user ends (Django checks a session's
+    password hash); the view keeps the current one."""
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    audit("password_reset_done" if reset else "password_changed", user, f"user {user.email}", ip=ip)
+    return user
 
 
 def _required(value: str, field: str, label: str) -> str:

@@ -1,12 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from scheda.web import create, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("search/", views.search, name="search"),
     path("preferences/", views.preferences, name="preferences"),
     # Before the record page (/<object_name>/<id>/, in scheda.records.urls).

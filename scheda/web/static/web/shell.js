@@ -66,10 +66,3 @@ document.addEventListener("click", (event) => {
   const results = document.getElementById("search-results");
   if (results && !target.closest(".global-search")) results.replaceChildren();
 });
-
-// A select marked data-submit-on-change submits its form when changed (no inline handlers:
-// the Content-Security-Policy allows none).
-document.addEventListener("change", (event) => {
-  const select = event.target.closest && event.target.closest("[data-submit-on-change]");
-  if (select && select.form) select.form.requestSubmit();
-});
