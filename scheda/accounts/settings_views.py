@@ -6,6 +6,7 @@ Every change goes through scheda.accounts.services, which writes the audit log."
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -67,6 +68,7 @@ AUDIT_KINDS = {
     "tier_changed": gettext_lazy("Subscription tier changed"),
 }
 AUDIT_PAGE = 50
+DETAILS_INLINE = 120
 
 
 def _check(request: HttpRequest, right: str) -> None:
@@ -553,8 +555,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         following = params.urlencode()
     kinds = sorted({*AUDIT_KINDS, *AuditEvent.objects.values_list("kind", flat=True).distinct()},
                    key=lambda k: str(_kind_label(k)).lower())
-    rows = [{"event": event, "label": _kind_label(event.kind),
-             "details": "; ".join(f"{key}: {_detail(value)}" for key, value in event.details.items())} for event in page]
+    rows = [{"event": event, "label": _kind_label(event.kind), **_details(event.details)} for event in page]
     return render(request, "accounts/settings/audit_log.html", {
         "rows": rows, "kinds": [(k, _kind_label(k)) for k in kinds], "kind": kind, "email": email, "start": start,
         "end": end, "errors": errors, "next": following, "paged": bool(after)}, status=400 if errors else 200)
@@ -562,6 +563,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 def _kind_label(kind: str) -> str:
     return str(AUDIT_KINDS.get(kind) or kind.replace("_", " ").capitalize())
+
+
+def _details(details: dict[str, Any]) -> dict[str, str]:
+    """An event's details in one line, and, when that is long, in full (indented JSON) to open."""
+    line = "; ".join(f"{key}: {_detail(value)}" for key, value in details.items())
+    if len(line) <= DETAILS_INLINE:
+        return {"details": line, "full": ""}
+    return {"details": line[:DETAILS_INLINE].rstrip() + "…", "full": json.dumps(details, indent=2, ensure_ascii=False)}
 
 
 def _detail(value: Any) -> str:

@@ -204,6 +204,18 @@ def test_invite_user_bad_input_is_shown_next_to_the_field_in_the_open_dialog(as_
     assert User.objects.count() == 1 and not AuditEvent.objects.exists() and not mail.outbox
 
 
+def test_an_invitation_that_cannot_be_mailed_says_so_and_can_be_resent(as_admin, admin, settings):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1", port
+    response = as_admin.post("/settings/users/invite/", {"invite-email": "new@example.com"}, follow=True)
+    assert "The invitation e-mail to new@example.com could not be sent" in response.content.decode()
+    assert User.objects.filter(email="new@example.com").exists() and kinds() == ["user_invited"]
+
+
 def test_resend_invitation(as_admin, admin):
     invited = services.invite_user("new@example.com", admin)
     page = as_admin.get(f"/settings/users/{invited.pk}/").content.decode()
@@ -419,7 +431,8 @@ def test_on_starter_custom_permission_sets_are_read_only_and_say_which_tier(as_a
     # The default set is the one set Starter may change.
     default = PermissionSet.objects.get(is_default=True)
     page = as_admin.get(f"/settings/permission-sets/{default.pk}/").content.decode()
-    assert "need the Professional tier" not in page and " disabled>" not in page
+    assert "need the Professional tier" not in page and '<fieldset class="plain" disabled>' not in page
+    assert '<input type="hidden" name="is_default" value="1">' in page
     saved = as_admin.post(f"/settings/permission-sets/{default.pk}/", {
         "name": default.name, "is_default": "1", **posted_rows(editor_rows(page), Contacts={"view": "owned", "edit": "owned"})})
     assert saved.status_code == 302
@@ -505,7 +518,8 @@ def test_the_audit_log_filters_and_pages_newest_first(as_admin, admin):
     for number in range(55):
         AuditEvent.objects.create(kind="team_created", actor=admin, actor_email=admin.email, target=f"team T{number:02}",
                                   at=start + datetime.timedelta(hours=number), ip="10.0.0.1", details={"members": ["a@x"]})
-    AuditEvent.objects.create(kind="login_failed", actor_email="who@example.com", ip="10.0.0.9", at=start)
+    AuditEvent.objects.create(kind="login_failed", actor_email="who@example.com", ip="10.0.0.9", at=start,
+                              details={"scopes": [f"scope.{n}" for n in range(40)]})
     page = as_admin.get("/settings/audit-log/").content.decode()
     targets = re.findall(r"<td>team (T\d\d)</td>", page)
     assert targets[0] == "T54" and len(targets) == 50 - 0 and "who@example.com" not in page
@@ -514,6 +528,8 @@ def test_the_audit_log_filters_and_pages_newest_first(as_admin, admin):
     rest = as_admin.get(f"/settings/audit-log/?{following}").content.decode()
     assert re.findall(r"<td>team (T\d\d)</td>", rest) == ["T04", "T03", "T02", "T01", "T00"]
     assert "who@example.com" in rest and ">Next</a>" not in rest
+    # Long details show their start, and in full when opened.
+    assert re.search(r'<details><summary>scopes: scope.0, scope.1, [^<]*…</summary><pre>{\n  &quot;scopes&quot;: \[', rest)
     failed = as_admin.get("/settings/audit-log/", {"kind": "login_failed"}).content.decode()
     assert "Failed sign-in" in failed and "team T" not in failed
     by_email = as_admin.get("/settings/audit-log/", {"email": "WHO@example.com"}).content.decode()
