@@ -363,12 +363,15 @@ def _editor_rows(access: dict[str, Any], object_types: list[ObjectType], posted:
     return rows
 
 
-def _access_from_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _access_from_rows(rows: list[dict[str, Any]], before: dict[str, Any]) -> dict[str, Any]:
     """The set's `objects_access`: "*" and only the objects that differ from it, so that an
-    object created later follows "All other objects"."""
+    object created later follows "All other objects". The rules of archived objects, which
+    have no row, are kept for when they come back."""
     every = next(row["rule"] for row in rows if row["name"] == permissions.EVERY_OBJECT)
     normal = {"view": every["view"], "edit": every["edit"], **{a: bool(every.get(a)) for a in permissions.ACTIONS}}
-    access = {permissions.EVERY_OBJECT: normal}
+    shown = {row["name"] for row in rows}
+    access = {name: rule for name, rule in before.items() if name not in shown}
+    access[permissions.EVERY_OBJECT] = normal
     for row in rows:
         rule = {"view": row["rule"]["view"], "edit": row["rule"]["edit"], **{a: bool(row["rule"].get(a)) for a in permissions.ACTIONS}}
         if row["name"] != permissions.EVERY_OBJECT and rule != normal:
@@ -404,8 +407,8 @@ def permission_set_editor(request: HttpRequest, set_id: int | None = None) -> Ht
         try:
             saved = services.save_permission_set(
                 permission_set, request.user, name=request.POST.get("name", ""),  # type: ignore[arg-type]
-                description=request.POST.get("description", ""), objects_access=_access_from_rows(rows), rights=rights,
-                is_default=bool(request.POST.get("is_default")))
+                description=request.POST.get("description", ""), objects_access=_access_from_rows(rows, access),
+                rights=rights, is_default=bool(request.POST.get("is_default")))
         except SchedaError as error:
             errors = {e.name: e.message for e in error.errors} or {"": error.message}
         else:

@@ -368,6 +368,19 @@ def test_create_a_permission_set_in_the_editor(as_admin, admin):
     assert re.search(rf'name="row-{deals}-view"[^>]*>.*?<option value="team" selected>', again, re.S)
 
 
+def test_saving_keeps_the_rules_of_archived_objects(as_admin, admin):
+    archived = ObjectType.objects.create(object_type_id="2-99", name="pets", singular_label="Pet", plural_label="Pets",
+                                         is_custom=True, archived=True)
+    sales_rep = PermissionSet.objects.get(name="Sales rep")
+    sales_rep.objects_access = {**sales_rep.objects_access, "pets": {"view": "owned", "edit": "none"}}
+    sales_rep.save()
+    page = as_admin.get(f"/settings/permission-sets/{sales_rep.pk}/").content.decode()
+    assert "Pets" not in editor_rows(page)
+    as_admin.post(f"/settings/permission-sets/{sales_rep.pk}/", {"name": "Sales rep", **posted_rows(editor_rows(page))})
+    sales_rep.refresh_from_db()
+    assert sales_rep.objects_access["pets"]["view"] == "owned" and archived.archived
+
+
 def test_make_default_moves_the_default(as_admin, admin):
     read_only = PermissionSet.objects.get(name="Read only")
     page = as_admin.get(f"/settings/permission-sets/{read_only.pk}/").content.decode()
@@ -539,3 +552,27 @@ def test_the_audit_log_filters_and_pages_newest_first(as_admin, admin):
     assert 0 < len(re.findall(r"<td>team T\d\d</td>", one_day)) <= 24
     bad = as_admin.get("/settings/audit-log/", {"from": "yesterday"})
     assert bad.status_code == 400 and field_error(bad.content.decode(), "audit-from") == "Enter a date as YYYY-MM-DD"
+
+
+def test_the_users_and_tokens_pages_do_not_grow_their_queries_with_rows(as_admin, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert as_admin.get(url).status_code == 200
+        return len(captured)
+
+    def add_users(first, last):
+        team = Team.objects.create(name=f"Team {first}")
+        for number in range(first, last):
+            user = make_user(f"user{number}@example.com", [])
+            services.set_user_access(user, admin, permission_set=user.permission_set, superuser=False, teams=[team],
+                                     primary_team=team)
+            services.create_token(f"token {number}", ["crm.import"], user)
+
+    add_users(0, 2)
+    as_admin.get("/settings/")  # the session and the schema, read once
+    users, tokens, audit = queries("/settings/users/"), queries("/settings/api-tokens/"), queries("/settings/audit-log/")
+    add_users(2, 8)
+    assert (queries("/settings/users/"), queries("/settings/api-tokens/"), queries("/settings/audit-log/")) == (users, tokens, audit)
