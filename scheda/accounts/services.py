@@ -281,6 +281,9 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
 
 
 def delete_permission_set(permission_set: PermissionSet, by: User | None) -> None:
+    if permission_set.is_default:  # users without a set would silently get the built-in rules
+        raise Conflict("The default permission set cannot be deleted: make another one the default first",
+                       [FieldError("Make another permission set the default first", "IS_DEFAULT", "permission_set")])
     if permission_set.users.exists():
         raise Conflict("Users still have this permission set: give them another first",
                        [FieldError("Users still have this permission set", "IN_USE", "permission_set")])

@@ -9,6 +9,7 @@ import datetime
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -157,9 +158,11 @@ def _send_invitation(request: HttpRequest, user: User) -> None:
 
 
 @login_required
-@require_POST
 def invite(request: HttpRequest) -> HttpResponse:
+    """"Invite user": the dialog's form; its page is the users page with the dialog open."""
     _check(request, "manage_users")
+    if request.method != "POST":
+        return redirect(reverse("settings_users") + "?invite=1")
     form = InviteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -257,7 +260,7 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
                 for field_error in error.errors:
                     errors.setdefault("password", []).append(field_error.message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 return redirect("home")
     return render(request, "accounts/settings/invitation.html", {"valid": valid, "invited": user if valid else None,
                                                                 "errors": errors},

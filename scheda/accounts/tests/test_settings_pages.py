@@ -198,6 +198,8 @@ def test_invite_user_bad_input_is_shown_next_to_the_field_in_the_open_dialog(as_
     assert response.status_code == 400
     assert field_error(page, "id_invite-email") == "Enter a valid e-mail address"
     assert re.search(r'<dialog id="invite-dialog"[^>]* open>', page)
+    assert as_admin.get("/settings/users/invite/").url == "/settings/users/?invite=1"
+    assert re.search(r'<dialog id="invite-dialog"[^>]* open>', as_admin.get("/settings/users/?invite=1").content.decode())
     assert 'value="X"' in page  # what was typed stays
     duplicate = as_admin.post("/settings/users/invite/", {"invite-email": "admin@example.com"}).content.decode()
     assert field_error(duplicate, "id_invite-email") == "A user with this e-mail already exists"
@@ -423,6 +425,10 @@ def test_delete_a_permission_set_unless_users_have_it(as_admin, admin):
     assert as_admin.post(f"/settings/permission-sets/{read_only.pk}/delete/").status_code == 302
     assert not PermissionSet.objects.filter(pk=read_only.pk).exists()
     assert kinds() == ["permission_set_deleted"]
+    default = PermissionSet.objects.get(is_default=True)
+    refused = as_admin.post(f"/settings/permission-sets/{default.pk}/delete/")
+    assert refused.status_code == 409 and "Make another permission set the default first" in refused.content.decode()
+    assert PermissionSet.objects.filter(pk=default.pk).exists()
 
 
 # --- tier gates ---------------------------------------------------------------------------------------------
