@@ -46,12 +46,13 @@ ACTIVE, DEACTIVATED, INVITED = "active", "deactivated", "invited"
 STATUSES = {ACTIVE: gettext_lazy("Active"), DEACTIVATED: gettext_lazy("Deactivated"), INVITED: gettext_lazy("Invited")}
 # The audit log's kinds, as people say them; a kind not listed shows its own name.
 AUDIT_KINDS = {
-    "login": gettext_lazy("Signed in"),
-    "login_failed": gettext_lazy("Failed sign-in"),
-    "logout": gettext_lazy("Signed out"),
+    "sign_in": gettext_lazy("Signed in"),
+    "sign_in_failed": gettext_lazy("Failed sign-in"),
+    "sign_in_throttled": gettext_lazy("Sign-in blocked after failed attempts"),
+    "sign_out": gettext_lazy("Signed out"),
     "password_changed": gettext_lazy("Password changed"),
     "password_reset_requested": gettext_lazy("Password reset requested"),
-    "password_reset": gettext_lazy("Password reset"),
+    "password_reset_done": gettext_lazy("Password reset"),
     "user_invited": gettext_lazy("User invited"),
     "invitation_sent": gettext_lazy("Invitation sent"),
     "invitation_accepted": gettext_lazy("Invitation accepted"),

@@ -537,7 +537,7 @@ def test_the_audit_log_filters_and_pages_newest_first(as_admin, admin):
     for number in range(55):
         AuditEvent.objects.create(kind="team_created", actor=admin, actor_email=admin.email, target=f"team T{number:02}",
                                   at=start + datetime.timedelta(hours=number), ip="10.0.0.1", details={"members": ["a@x"]})
-    AuditEvent.objects.create(kind="login_failed", actor_email="who@example.com", ip="10.0.0.9", at=start,
+    AuditEvent.objects.create(kind="sign_in_failed", actor_email="who@example.com", ip="10.0.0.9", at=start,
                               details={"scopes": [f"scope.{n}" for n in range(40)]})
     page = as_admin.get("/settings/audit-log/").content.decode()
     targets = re.findall(r"<td>team (T\d\d)</td>", page)
@@ -549,7 +549,7 @@ def test_the_audit_log_filters_and_pages_newest_first(as_admin, admin):
     assert "who@example.com" in rest and ">Next</a>" not in rest
     # Long details show their start, and in full when opened.
     assert re.search(r'<details><summary>scopes: scope.0, scope.1, [^<]*…</summary><pre>{\n  &quot;scopes&quot;: \[', rest)
-    failed = as_admin.get("/settings/audit-log/", {"kind": "login_failed"}).content.decode()
+    failed = as_admin.get("/settings/audit-log/", {"kind": "sign_in_failed"}).content.decode()
     assert "Failed sign-in" in failed and "team T" not in failed
     by_email = as_admin.get("/settings/audit-log/", {"email": "WHO@example.com"}).content.decode()
     assert "who@example.com" in by_email and "team T" not in by_email
