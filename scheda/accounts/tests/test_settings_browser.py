@@ -79,6 +79,25 @@ def test_an_admin_gives_a_user_a_new_team_and_permission_set(admin_page, server,
     expect(page.locator("#users-table tbody tr")).to_have_count(1)
 
 
+def test_invite_user_in_the_dialog(admin_page, server, unique):
+    page = admin_page
+    page.goto("/settings/users/")
+    page.get_by_role("button", name="Invite user").click()
+    dialog = page.get_by_role("dialog", name="Invite user")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Email").fill("not-an-address")
+    dialog.get_by_role("button", name="Send invitation").click()
+    dialog = page.get_by_role("dialog", name="Invite user")
+    expect(dialog.get_by_role("alert")).to_have_text("Enter a valid e-mail address")
+    dialog.get_by_label("Email").fill(f"invited-{unique}@example.com")
+    dialog.get_by_label("First name").fill("Iris")
+    dialog.get_by_role("button", name="Send invitation").click()
+    expect(dialog).to_be_hidden()
+    # Sent, or said it could not be (a server without mail settings): the user is invited either way.
+    row = page.get_by_role("row").filter(has_text=f"invited-{unique}@example.com")
+    expect(row).to_contain_text("Invited")
+
+
 def test_on_starter_the_permission_set_editor_says_which_tier_unlocks_it(admin_page, server):
     page = admin_page
     page.goto("/settings/")

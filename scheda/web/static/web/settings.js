@@ -1,5 +1,5 @@
-// The settings pages: a link marked data-open-dialog opens its dialog as a modal (without
-// JavaScript it loads the page with the dialog open); "Copy" puts a token on the clipboard.
+// The settings pages: a button marked data-open-dialog opens its dialog as a modal (a page
+// asked for with ?invite=1 comes with it open); "Copy" puts a token on the clipboard.
 document.addEventListener("click", (event) => {
   const target = event.target instanceof Element ? event.target : null;
   if (!target) return;
