@@ -205,6 +205,40 @@ def invite_user(email: str, by: User | None, *, first_name: str = "", last_name:
     return user
 
 
+def send_invitation(user: User, by: User | None, link: str) -> None:
+    """E-mail `user` the link (to /invitation/<uidb64>/<token>/) that lets them choose a
+    password; a resent invitation is sent the same way. Raises OSError (SMTP) if it cannot be sent."""
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _
+
+    inviter = (by.full_name or by.email) if by is not None else "Scheda"
+    send_mail(_("You are invited to Scheda"),
+              _("%(inviter)s invited you to Scheda. Choose your password here to sign in:\n\n%(link)s\n\n"
+                "The link works once, until you have chosen a password.") % {"inviter": inviter, "link": link},
+              None, [user.email])
+    audit("invitation_sent", by, f"user {user.email}")
+
+
+def is_invited(user: User) -> bool:
+    """Invited and not yet arrived: never signed in and no password chosen."""
+    return user.last_login is None and not user.has_usable_password()
+
+
+@transaction.atomic
+def accept_invitation(user: User, password: str) -> User:
+    """The invited user's chosen password, checked by the installation's password validators."""
+    if not user.is_active or not is_invited(user):
+        raise ValidationFailed("This invitation was already used", [FieldError("This invitation was already used", "INVALID", "token")])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), [FieldError(m, "INVALID_PASSWORD", "password") for m in exc.messages]) from None
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    audit("invitation_accepted", user, f"user {user.email}")
+    return user
+
+
 def set_active(user: User, active: bool, by: User | None) -> User:
     """Deactivate (or reactivate) a user. A deactivated user cannot sign in and their tokens stop
     working; the records they own keep them as owner, and their owner history stays."""
@@ -322,6 +356,9 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
 
 
 def delete_permission_set(permission_set: PermissionSet, by: User | None) -> None:
+    if permission_set.is_default:  # users without a set would silently get the built-in rules
+        raise Conflict("The default permission set cannot be deleted: make another one the default first",
+                       [FieldError("Make another permission set the default first", "IS_DEFAULT", "permission_set")])
     if permission_set.users.exists():
         raise Conflict("Users still have this permission set: give them another first",
                        [FieldError("Users still have this permission set", "IN_USE", "permission_set")])
