@@ -11,15 +11,16 @@ STARTER, PROFESSIONAL, ENTERPRISE = "starter", "professional", "enterprise"
 TIERS = {STARTER: _("Starter"), PROFESSIONAL: _("Professional"), ENTERPRISE: _("Enterprise")}
 RANK = {STARTER: 0, PROFESSIONAL: 1, ENTERPRISE: 2}
 
-# Feature -> (the lowest tier that has it, its name in the UI).
+# Feature -> (the lowest tier that has it, its name in the UI, which reads before "needs the
+# ... tier").
 FEATURES = {
-    "preview_properties": (STARTER, _("Customise association card preview properties")),
-    "teams": (STARTER, _("Teams")),
-    "record_layouts": (PROFESSIONAL, _("Customise record page layouts")),
-    "team_layouts": (PROFESSIONAL, _("Record layouts per team")),
+    "preview_properties": (STARTER, _("Customising association card preview properties")),
+    "teams": (STARTER, _("Using teams")),
+    "record_layouts": (PROFESSIONAL, _("Customising record page layouts")),
+    "team_layouts": (PROFESSIONAL, _("Setting record layouts per team")),
     "record_access_panel": (PROFESSIONAL, _("View record access")),
-    "permission_sets": (PROFESSIONAL, _("Custom permission sets")),
-    "custom_objects": (ENTERPRISE, _("Custom objects")),
+    "permission_sets": (PROFESSIONAL, _("Creating custom permission sets")),
+    "custom_objects": (ENTERPRISE, _("Using custom objects")),
     "audit_log": (ENTERPRISE, _("Audit log")),
 }
 
