@@ -95,7 +95,7 @@ def index(request: HttpRequest) -> HttpResponse:
         links.append((reverse("settings_tokens"), _("API tokens"), ""))
     if rights.has("change_tier"):
         links.append((reverse("settings_subscription"), _("Subscription"), ""))
-    layouts = list(navigable_object_types().only("name", "plural_label")) if rights.has("customise_layouts") else []
+    layouts = navigable_object_types(request.user) if rights.has("customise_layouts") else []
     return render(request, "accounts/settings/index.html", {"links": links, "layouts": layouts,
                                                              "layouts_gated": _gated("record_layouts")})
 

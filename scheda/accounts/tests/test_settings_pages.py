@@ -513,7 +513,7 @@ def test_the_subscription_page_changes_the_tier_and_shows_the_matrix(as_admin, a
     assert re.search(r'<input type="radio" name="tier" value="enterprise"[^>]* checked', page)
     audit_row = re.search(r'<th scope="row">Audit log</th>(.*?)</tr>', page).group(1)
     assert audit_row.count("Not included") == 2 and audit_row.count(">Included<") == 1
-    teams_row = re.search(r'<th scope="row">Teams</th>(.*?)</tr>', page).group(1)
+    teams_row = re.search(r'<th scope="row">Using teams</th>(.*?)</tr>', page).group(1)
     assert teams_row.count(">Included<") == 3
     response = as_admin.post("/settings/subscription/", {"tier": "starter"}, follow=True)
     assert "Your subscription is now Starter" in response.content.decode()
