@@ -42,9 +42,14 @@ def setup(name: str, reads: int = 200) -> argparse.Namespace:
     return args
 
 
+OWNERS = 20
+
+
 def dataset(args: argparse.Namespace, title: str, only: tuple[str, ...] = ()):
     """Migrate, and generate data set --size (or `only` these objects of it) unless the
-    database holds one; the benchmark's user, who owns the generated records."""
+    database holds one; the benchmark's user. The records are owned by it and by OWNERS - 1
+    other users (bench-1@example.com, ...), so that a user who sees only their team's records
+    sees a part of them."""
     from django.core.management import call_command
 
     from scheda.accounts.models import User
@@ -54,9 +59,11 @@ def dataset(args: argparse.Namespace, title: str, only: tuple[str, ...] = ()):
     print(f"Scheda {title} bench: data set {args.size} on {args.vendor}, {os.cpu_count()} cores")
     call_command("migrate", verbosity=0)
     user = User.objects.filter(email="bench@example.com").first() or User.objects.create_user("bench@example.com", "a-long-password-9")
+    owners = [user] + [User.objects.filter(email=f"bench-{n}@example.com").first()
+                       or User.objects.create_user(f"bench-{n}@example.com", "a-long-password-9") for n in range(1, OWNERS)]
     if not Record.objects.filter(object_type__name="contacts").exists():
         started = time.perf_counter()
-        generator = Generator(SIZES[args.size], owner_ids=[str(user.pk)], progress=False)
+        generator = Generator(SIZES[args.size], owner_ids=[str(owner.pk) for owner in owners], progress=False)
         if only:
             for name in only:  # in order: contacts are associated with the companies made before them
                 generator.write(name, getattr(generator.size, name), getattr(generator, ROW_MAKERS[name]))

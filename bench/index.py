@@ -70,4 +70,19 @@ second = measure("  its next page (keyset `after`)", f"{customers}&sort=createda
 before = re.search(r"before=(\d+)", second)
 measure("  and back to the first (keyset `before`)", f"{customers}&sort=createdate&dir=desc&before={before[1] if before else ''}")
 measure("search 'rossi'", "view=all&q=rossi")
+
+# A "Sales rep" in a team of 4 of the 20 owners sees a fifth of the contacts: the same pages
+# narrowed by the owner property (scheda.accounts.permissions).
+from scheda.accounts.models import PermissionSet, Team, User  # noqa: E402
+
+team, _ = Team.objects.get_or_create(name="Bench team")
+team.members.set(User.objects.filter(email__in=["bench@example.com", *(f"bench-{n}@example.com" for n in (1, 2, 3))]))
+User.objects.filter(email="bench@example.com").update(permission_set=PermissionSet.objects.get(name="Sales rep"))
+client.force_login(User.objects.get(email="bench@example.com"))
+print("  as a Sales rep (the records of 4 of 20 owners):")
+measure("All contacts (by create date)", "view=all")
+measure("lifecycle stage = customer, by last name A to Z", f"{customers}&sort=lastname&dir=asc")
+measure("lifecycle stage = customer, by create date", f"{customers}&sort=createdate&dir=desc")
+measure("search 'rossi'", "view=all&q=rossi")
+User.objects.filter(email="bench@example.com").update(permission_set=None)
 sys.stdout.flush()
