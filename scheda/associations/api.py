@@ -360,17 +360,18 @@ def record_of(request: HttpRequest, object_type: ObjectType, value: str, name: s
     return record
 
 
-def check_pairs(request: HttpRequest, pairs: list[tuple[int, int]], inputs: list[int]) -> set[int]:
+def check_pairs(request: HttpRequest, pairs: list[tuple[int, int]], inputs: list[int], from_type: ObjectType) -> set[int]:
     """Before writing associations between the records of `pairs` (from, to): the records the
-    user may not view, to be answered as missing; a "from" record they may view but not edit
-    refuses the whole call, naming it (`inputs` gives each pair's input index)."""
+    user may not view, to be answered as missing; a "from" record (of `from_type`; others fail
+    as before) they may view but not edit refuses the whole call, naming it (`inputs` gives
+    each pair's input index)."""
     found = rights(request)
     if found is None:
         return set()
     records = Record.objects.filter(pk__in={i for pair in pairs for i in pair}).select_related("object_type").in_bulk()
     invisible = {pk for pk, record in records.items() if not found.can_view(record)}
     for (from_id, _to_id), index in zip(pairs, inputs, strict=True):
-        if from_id in records and from_id not in invisible:
+        if from_id in records and from_id not in invisible and records[from_id].object_type_id == from_type.pk:
             check_edit(request, records[from_id], "from.id", index=index)
     return invisible
 
@@ -529,7 +530,7 @@ def batch_create(request: HttpRequest, from_object_type: str, to_object_type: st
             else:
                 pairs.append((index, Pair(from_id, to_id, association.associationTypeId)))
     pairs = [(i, p) for i, p in pairs if i not in failed]
-    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs])
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs], from_type)
     for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs], types, hidden=invisible), strict=True):
         if error is not None:
             failed.setdefault(index, error)
@@ -559,7 +560,7 @@ def batch_create_default(request: HttpRequest, from_object_type: str, to_object_
             pairs.append((index, Pair(parse_id(item.from_.id, "from.id"), parse_id(item.to.id, "to.id"), forward.pk)))
         except NotFound as exc:
             failed[index] = exc.errors[0]
-    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs])
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for _, p in pairs], [i for i, _ in pairs], from_type)
     for (index, _pair), error in zip(pairs, services.pair_errors([p for _, p in pairs], hidden=invisible), strict=True):
         if error is not None:
             failed[index] = error
@@ -620,7 +621,7 @@ def batch_archive(request: HttpRequest, from_object_type: str, to_object_type: s
                for index, item in enumerate(payload.inputs) for to in item.to]
     pairs = [pair for _, pair in indexed]
     kinds = typed_ids({i for pair in pairs for i in pair})
-    invisible = check_pairs(request, pairs, [index for index, _ in indexed])
+    invisible = check_pairs(request, pairs, [index for index, _ in indexed], from_type)
     services.dissociate([(f, t) for f, t in pairs if kinds.get(f) == from_type.pk and kinds.get(t) == to_type.pk
                          and f not in invisible and t not in invisible])
     return 204, None
@@ -642,7 +643,7 @@ def batch_archive_labels(request: HttpRequest, from_object_type: str, to_object_
             pairs.append(Pair(from_id, to_id, association.associationTypeId))
             inputs.append(index)
     kinds = typed_ids({p.from_id for p in pairs} | {p.to_id for p in pairs})
-    invisible = check_pairs(request, [(p.from_id, p.to_id) for p in pairs], inputs)
+    invisible = check_pairs(request, [(p.from_id, p.to_id) for p in pairs], inputs, from_type)
     services.remove_types([p for p in pairs if kinds.get(p.from_id) == from_type.pk and kinds.get(p.to_id) == to_type.pk
                            and p.from_id not in invisible and p.to_id not in invisible])
     return 204, None
