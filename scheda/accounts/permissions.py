@@ -134,23 +134,27 @@ class Rights:
             return records
         return records.filter(**{f"properties__{OWNER}__in": sorted(owners)}) if owners else records.none()
 
-    def new_record(self, object_type: ObjectType, properties: dict[str, Any]) -> dict[str, Any]:
-        """The properties of a record the user creates. With edit access to owned (or team)
-        records only, the new record is the user's unless it names an owner the user may edit
-        for; with none, the user creates nothing."""
-        owners = self.owners(object_type, "edit")
-        if owners is None:
+    def owned_values(self, object_type: ObjectType, properties: dict[str, Any], *, creating: bool,
+                     has_owner: bool = True, **context: Any) -> dict[str, Any]:
+        """The values of a record the user writes. A user who edits only their own (or their
+        teams') records writes only records they then own: a new record without an owner gets
+        the user (when the object has owners, `has_owner`); an owner outside their reach is
+        refused, naming the owner property; with no edit access at all, nothing is created."""
+        reach = self.owners(object_type, "edit")
+        if reach is None or (not creating and OWNER not in properties):
             return properties
-        if not owners or self.user is None:
-            raise Forbidden(str(_("You don't have permission to create %(objects)s")
-                                % {"objects": object_type.plural_label.lower()}), object_type=object_type.name)
-        owner = str(properties.get(OWNER) or "")
-        if not owner:
+        if not reach or self.user is None:
+            raise Forbidden(str(_("You don't have permission to edit %(objects)s") % {"objects": object_type.plural_label.lower()}),
+                            object_type=object_type.name)
+        value = properties.get(OWNER)
+        owner = "" if value is None else str(value).strip()
+        if creating and not owner and has_owner:
             return {**properties, OWNER: str(self.user.pk)}
-        if owner not in owners:
-            message = str(_("You can only create records owned by you or your team") if len(owners) > 1
-                          else _("You can only create records owned by you"))
-            raise Forbidden(message, [FieldError(message, "FORBIDDEN", OWNER)], object_type=object_type.name)
+        if owner not in reach:
+            message = str(_("You may only write %(objects)s owned by you or your teams") if self.level(object_type, "edit") == TEAM
+                          else _("You may only write %(objects)s owned by you")) % {"objects": object_type.plural_label.lower()}
+            raise Forbidden(message, [FieldError(message, "FORBIDDEN", OWNER, {"value": owner, **context})],
+                            object_type=object_type.name)
         return properties
 
     # --- the same, refusing -------------------------------------------------------------------

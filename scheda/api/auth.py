@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from scheda.accounts import tiers
 from scheda.accounts.models import ApiToken
-from scheda.accounts.permissions import NONE, OWNER, TEAM, Rights, rights_of
+from scheda.accounts.permissions import NONE, Rights, rights_of
 from scheda.accounts.services import authenticate_token
 from scheda.errors import FieldError, Forbidden, SchedaError
 
@@ -175,24 +175,11 @@ def check_edit(request: HttpRequest, record: Record, name: str = "id", **context
 
 def owned_values(request: HttpRequest, object_type: ObjectType, properties: dict[str, Any], *, creating: bool,
                  has_owner: bool = True, **context: Any) -> dict[str, Any]:
-    """A user who edits only their own (or their teams') records writes only records they then
-    own: a new record without an owner gets the user; an owner outside their reach is refused,
-    naming the owner property. Returns the values to write."""
+    """The values to write (`Rights.owned_values`); an account token writes them as they are."""
     found = rights(request)
-    reach = found.owners(object_type, "edit") if found is not None else None
-    if found is None or reach is None or (not creating and OWNER not in properties):
+    if found is None:
         return properties
-    assert found.user is not None
-    value = properties.get(OWNER)
-    owner = "" if value is None else str(value).strip()
-    if creating and not owner and has_owner:
-        return {**properties, OWNER: str(found.user.pk)}
-    if owner not in reach:
-        whose = "you or your teams" if found.level(object_type, "edit") == TEAM else "you"
-        message = f"You may only write {object_type.plural_label.lower()} owned by {whose}"
-        raise Forbidden(message, [FieldError(message, "FORBIDDEN", OWNER, {"value": owner, **context})],
-                        object_type=object_type.name)
-    return properties
+    return found.owned_values(object_type, properties, creating=creating, has_owner=has_owner, **context)
 
 
 def hidden(request: HttpRequest, ids: Iterable[int]) -> set[int]:

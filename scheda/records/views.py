@@ -266,7 +266,8 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     if request.method == "POST" and editable:
         value = submitted(schema, [name], request.POST).get(name, "")
         try:
-            record = services.update_record(record, {name: value if value != "" else None}, ui_author(request))
+            values = rights_of(request.user).owned_values(record.object_type, {name: value if value != "" else None}, creating=False)
+            record = services.update_record(record, values, ui_author(request))
         except SchedaError as error:
             message = next((e.message for e in error.errors if e.name == name), error.message)
             message = message.removeprefix(f'Property "{name}": ')  # the field it is next to says which

@@ -221,7 +221,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     object_type = page_object_type(request, object_name)
     rights = rights_of(request.user)
     if rights.owners(object_type, "edit") == frozenset():
-        rights.new_record(object_type, {})  # says the user may not create these
+        rights.owned_values(object_type, {}, creating=True)  # says the user may not create these
     if request.method != "POST":
         return _render(request, build_form(object_type, user=request.user))
     form = build_form(object_type, request.POST, user=request.user)
@@ -234,7 +234,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     try:
         with transaction.atomic():
             pairs = [(record.pk, associations.default_type(object_type, record.object_type).pk) for record, _n in form.chosen]
-            record = records.create_record(object_type, rights.new_record(object_type, properties), ui_author(request),
+            record = records.create_record(object_type, rights.owned_values(object_type, properties, creating=True), ui_author(request),
                                            associations=pairs)
     except SchedaError as exc:
         _show_errors(form, exc.errors, exc.message)

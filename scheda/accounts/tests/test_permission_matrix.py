@@ -176,3 +176,20 @@ def test_a_deactivated_owner_stays_the_owner_with_their_history(client, rep, own
     contact.refresh_from_db()
     assert contact.properties["hubspot_owner_id"] == str(owner.pk)
     assert client.get(url(contact, "properties/")).status_code == 200
+
+
+def test_a_sales_rep_keeps_what_they_create_and_edit(client, db):
+    """Edit access to owned records only: a new record is the user's, and the owner cannot be
+    handed to someone outside their reach (the API's rule, scheda.api.auth.owned_values)."""
+    world = World("Sales rep")
+    client.force_login(world.user)
+    created = client.post("/contacts/create/", {"email": "new@zork.example", "firstname": "New"})
+    assert created.status_code == 302
+    from scheda.records.models import Record
+
+    new = Record.objects.get(properties__email="new@zork.example")
+    assert new.properties["hubspot_owner_id"] == str(world.user.pk)
+    refused = hx(client, "post", url(new, "property/hubspot_owner_id/"), {"hubspot_owner_id": str(world.outsider.pk)})
+    assert "You may only write contacts owned by you" in refused.content.decode()
+    new.refresh_from_db()
+    assert new.properties["hubspot_owner_id"] == str(world.user.pk)
