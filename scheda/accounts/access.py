@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from scheda.accounts.models import PermissionSet, Team, User
-from scheda.accounts.permissions import Rights, permission_set_of
+from scheda.accounts.models import Team, User
+from scheda.accounts.permissions import Rights, default_set, permission_set_of
 from scheda.records.models import Record
 
 # HubSpot's access levels on a record, as the filter offers them.
@@ -37,7 +37,7 @@ def record_access(record: Record) -> list[Access]:
     members: dict[int, set[str]] = defaultdict(set)
     for team_id, user_id in Team.members.through.objects.values_list("team_id", "user_id"):
         members[team_id].add(str(user_id))
-    default = PermissionSet.objects.filter(is_default=True).first()
+    default = default_set()
     found = []
     for user in users:
         teams = list(user.teams.all())

@@ -157,6 +157,21 @@ class Rights:
                             object_type=object_type.name)
         return properties
 
+    def covers(self, objects_access: dict[str, Any], rights: list[str]) -> bool:
+        """Whether a permission set with `objects_access` and `rights` gives nothing this user
+        lacks: what a user may hand out (or write into a set) without being a super admin."""
+        if self.superuser:
+            return True
+        if self.user is None or not set(rights) <= self.rights:
+            return False
+        for name in {*objects_access, *self.objects_access, EVERY_OBJECT}:
+            theirs, mine = object_rule(objects_access, name), object_rule(self.objects_access, name)
+            if any(RANK[theirs.get(a, NONE)] > RANK[mine.get(a, NONE)] for a in ("view", "edit")):
+                return False
+            if any(theirs.get(action) and not mine.get(action) for action in ACTIONS):
+                return False
+        return True
+
     # --- the same, refusing -------------------------------------------------------------------
 
     def check_view(self, record: Record) -> None:
@@ -199,12 +214,17 @@ def rights_of(user: Any) -> Rights:
     return rights
 
 
-def permission_set_of(user: Any, default: Any = None) -> PermissionSet | None:
-    """The user's set, else the installation's default one (`default`, if already read)."""
+def default_set() -> PermissionSet | None:
+    """The installation's default permission set (None: the code's STANDARD rules)."""
     from scheda.accounts.models import PermissionSet
 
+    return PermissionSet.objects.filter(is_default=True).first()
+
+
+def permission_set_of(user: Any, default: Any = None) -> PermissionSet | None:
+    """The user's set, else the installation's default one (`default`, if already read)."""
     if user is None or not user.is_authenticated or user.is_superuser:
         return None
     if user.permission_set_id is not None:
         return user.permission_set
-    return default if default is not None else PermissionSet.objects.filter(is_default=True).first()
+    return default if default is not None else default_set()

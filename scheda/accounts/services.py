@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 from scheda.accounts import permissions, tiers
 from scheda.accounts.models import Account, ApiToken, AuditEvent, PermissionSet, Team, User
 from scheda.accounts.scopes import SCOPES
-from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
+from scheda.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
 TOKEN_PREFIX = "pat-scheda-"
 
@@ -54,6 +55,9 @@ def create_token(name: str, scopes: list[str] | None = None, user: User | None =
     and the secret, which is not kept."""
     if not name:
         raise ValidationFailed("A token needs a name", [FieldError("A token needs a name", "REQUIRED_FIELD", "name")])
+    if by is not None and not by.is_superuser and (user is None or user.pk != by.pk):
+        # A token for the account, or acting as someone else, reaches further than its maker.
+        raise _refuse("Only a super admin can create a token for the account or for another user", "user")
     chosen = sorted(set(scopes)) if scopes else list(SCOPES)
     unknown = [s for s in chosen if s not in SCOPES]
     if unknown:
@@ -88,6 +92,30 @@ def update_preferences(user: User, *, first_name: str, last_name: str, language:
     user.first_name, user.last_name, user.language = first_name.strip()[:150], last_name.strip()[:150], language
     user.save(update_fields=["first_name", "last_name", "language", "updated_at"])
     return user
+
+
+# --- what an admin may hand out -----------------------------------------------------------------
+
+
+def _refuse(message: str, field: str) -> Forbidden:
+    return Forbidden(message, [FieldError(message, "FORBIDDEN", field)])
+
+
+def _may_give(by: User | None, permission_set: PermissionSet | None, field: str = "permission_set") -> None:
+    """Only a super admin hands out more than they have: a user who manages users gives sets
+    (the default one included, for None) that reach no further than their own rights."""
+    if by is None or by.is_superuser:
+        return
+    given = permission_set or permissions.default_set()
+    access, rights = (given.objects_access, given.rights) if given else (permissions.STANDARD["objects_access"], [])
+    if not permissions.rights_of(by).covers(access, rights):
+        raise _refuse("You can only give permissions you have yourself", field)
+
+
+def _may_change(by: User | None, user: User) -> None:
+    """Only a super admin changes a super admin."""
+    if by is not None and not by.is_superuser and user.is_superuser:
+        raise _refuse("Only a super admin can change a super admin", "is_superuser")
 
 
 # --- the audit log ------------------------------------------------------------------------------
@@ -195,6 +223,7 @@ def invite_user(email: str, by: User | None, *, first_name: str = "", last_name:
         raise ValidationFailed(f"{email!r} is not a valid e-mail address", [FieldError("Enter a valid e-mail address", "INVALID_EMAIL", "email")]) from None
     if User.objects.filter(email=email).exists():
         raise Conflict(f"A user with e-mail {email} already exists", [FieldError("A user with this e-mail already exists", "USER_EXISTS", "email")])
+    _may_give(by, permission_set)
     user = User.objects.create_user(email, None, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150],
                                     permission_set=permission_set)
     if teams:
@@ -217,6 +246,15 @@ def send_invitation(user: User, by: User | None, link: str) -> None:
                 "The link works once, until you have chosen a password.") % {"inviter": inviter, "link": link},
               None, [user.email])
     audit("invitation_sent", by, f"user {user.email}")
+
+
+class InvitationTokens(PasswordResetTokenGenerator):
+    """Invitation links: tokens of their own, so that a password-reset token is no invitation."""
+
+    key_salt = "scheda.accounts.invitation"
+
+
+invitations = InvitationTokens()
 
 
 def is_invited(user: User) -> bool:
@@ -244,6 +282,7 @@ def set_active(user: User, active: bool, by: User | None) -> User:
     working; the records they own keep them as owner, and their owner history stays."""
     if not active and by is not None and by.pk == user.pk:
         raise ValidationFailed("You cannot deactivate yourself", [FieldError("You cannot deactivate yourself", "INVALID", "is_active")])
+    _may_change(by, user)
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active", "updated_at"])
@@ -258,6 +297,10 @@ def set_user_access(user: User, by: User | None, *, permission_set: PermissionSe
     if by is not None and by.pk == user.pk and user.is_superuser and not superuser:
         raise ValidationFailed("You cannot remove your own super admin rights",
                                [FieldError("You cannot remove your own super admin rights", "INVALID", "is_superuser")])
+    _may_change(by, user)
+    if superuser and by is not None and not by.is_superuser:
+        raise _refuse("Only a super admin can make a super admin", "is_superuser")
+    _may_give(by, permission_set)
     if primary_team is not None and primary_team not in teams:
         raise ValidationFailed("The primary team must be one of the user's teams",
                                [FieldError("The primary team must be one of the user's teams", "INVALID", "primary_team")])
@@ -341,6 +384,12 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     if unknown:
         raise ValidationFailed(f"Unknown right(s): {', '.join(unknown)}", [FieldError(f"Unknown right {r}", "INVALID_OPTION", "rights") for r in unknown])
     clean = _clean_access(objects_access, set(ObjectType.objects.values_list("name", flat=True)))
+    if by is not None and not permissions.rights_of(by).covers(clean, rights):
+        raise _refuse("You can only give permissions you have yourself", "rights")
+    if permission_set is not None and permission_set.is_default and not is_default:
+        # Users without a set would get the code's Standard rules: make another set the default instead.
+        raise ValidationFailed("The default permission set stays the default until another one is made the default",
+                               [FieldError("Make another permission set the default instead", "IS_DEFAULT", "is_default")])
     created = permission_set is None
     permission_set = permission_set or PermissionSet()
     before = {"objects_access": permission_set.objects_access, "rights": permission_set.rights}
@@ -383,8 +432,3 @@ def set_tier(tier: str, by: User | None) -> str:
     return tier
 
 
-def get_user(user_id: Any) -> User:
-    user = User.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
-    if user is None:
-        raise NotFound(f"No user with id {user_id}", [FieldError("No such user", "OBJECT_NOT_FOUND", "userId")])
-    return user

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scheda.accounts import tiers
+from scheda.accounts import permissions, tiers
 from scheda.accounts.models import PermissionSet, Team, User
 from scheda.accounts.scopes import SCOPES
 from scheda.errors import SchedaError
@@ -33,7 +33,7 @@ def member_choices(team: Team | None = None) -> QuerySet[User]:
 
 
 def _permission_set_field(label: str) -> forms.ModelChoiceField:
-    default = PermissionSet.objects.filter(is_default=True).first()
+    default = permissions.default_set()
     empty = _("Default (%(name)s)") % {"name": default.name} if default else _("Default")
     return forms.ModelChoiceField(PermissionSet.objects.all(), required=False, label=label, empty_label=empty)
 

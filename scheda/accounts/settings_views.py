@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.tokens import default_token_generator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +39,7 @@ from scheda.accounts.settings_forms import (
 )
 from scheda.errors import Forbidden, SchedaError
 from scheda.objects.models import ObjectType
+from scheda.records.pages import is_id
 from scheda.web.navigation import navigable_object_types
 
 ACTIVE, DEACTIVATED, INVITED = "active", "deactivated", "invited"
@@ -124,7 +124,7 @@ def users(request: HttpRequest, invite_form: InviteForm | None = None) -> HttpRe
     found = User.objects.select_related("permission_set", "primary_team").prefetch_related("teams")
     for word in query.split():
         found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word))
-    if team_id.isdigit():
+    if is_id(team_id):
         found = found.filter(teams=int(team_id))
     if status == DEACTIVATED:
         found = found.filter(is_active=False)
@@ -132,12 +132,12 @@ def users(request: HttpRequest, invite_form: InviteForm | None = None) -> HttpRe
         found = found.filter(_invited_q(), is_active=True)
     elif status == ACTIVE:
         found = found.filter(is_active=True).exclude(_invited_q())
-    default_set = PermissionSet.objects.filter(is_default=True).first()
+    default = permissions.default_set()
     rows = [{"user": user, "status": user_status(user), "status_label": STATUSES[user_status(user)],
              "teams": sorted(user.teams.all(), key=lambda t: (t.pk != user.primary_team_id, t.name))}
             for user in found.order_by("first_name", "last_name", "email")]
     context = {"rows": rows, "query": query, "team_id": team_id, "status": status, "statuses": STATUSES.items(),
-               "teams": Team.objects.all(), "default_set": default_set,
+               "teams": Team.objects.all(), "default_set": default,
                "invite_form": invite_form or InviteForm(), "invite_open": invite_form is not None or "invite" in request.GET}
     template = "accounts/settings/users.html#users-table" if getattr(request, "htmx", False) and not invite_form else "accounts/settings/users.html"
     return render(request, template, context, status=400 if invite_form is not None else 200)
@@ -145,7 +145,7 @@ def users(request: HttpRequest, invite_form: InviteForm | None = None) -> HttpRe
 
 def _invitation_link(request: HttpRequest, user: User) -> str:
     return request.build_absolute_uri(reverse("accept_invitation", args=[
-        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)]))
+        urlsafe_base64_encode(force_bytes(user.pk)), services.invitations.make_token(user)]))
 
 
 def _send_invitation(request: HttpRequest, user: User) -> None:
@@ -243,11 +243,12 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     link stops working once used (the password is part of the token) or after
     PASSWORD_RESET_TIMEOUT."""
     try:
-        user = User.objects.filter(pk=int(urlsafe_base64_decode(uidb64).decode())).first()
+        uid = urlsafe_base64_decode(uidb64).decode()
     except (ValueError, UnicodeDecodeError):
-        user = None
+        uid = ""
+    user = User.objects.filter(pk=int(uid)).first() if is_id(uid) else None
     valid = (user is not None and user.is_active and services.is_invited(user)
-             and default_token_generator.check_token(user, token))
+             and services.invitations.check_token(user, token))
     errors: dict[str, list[str]] = {}
     if valid and request.method == "POST":
         assert user is not None
@@ -550,7 +551,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         after_at = datetime.datetime.fromisoformat(at_text) if after else None
     except ValueError:
         after_at = None
-    if after_at is not None and last_id.isdigit():
+    if after_at is not None and is_id(last_id):
         events = events.filter(Q(at__lt=after_at) | Q(at=after_at, id__lt=int(last_id)))
     page = list(events.order_by("-at", "-id")[:AUDIT_PAGE + 1])
     more = len(page) > AUDIT_PAGE

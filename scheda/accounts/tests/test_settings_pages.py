@@ -187,9 +187,15 @@ def test_an_expired_or_forged_invitation_link_says_so(as_admin, admin, settings)
     from django.utils.http import urlsafe_base64_encode
 
     uid = urlsafe_base64_encode(force_bytes(invited.pk))
-    expired = Client().get(f"/invitation/{uid}/{default_token_generator.make_token(invited)}/")
+    expired = Client().get(f"/invitation/{uid}/{services.invitations.make_token(invited)}/")
     assert expired.status_code == 404 and "This invitation link no longer works" in expired.content.decode()
     assert Client().get("/invitation/bm9wZQ/1-abc/").status_code == 404
+    settings.PASSWORD_RESET_TIMEOUT = 3600
+    # A password-reset token is no invitation; nor is a uid too large for the database.
+    reset = Client().get(f"/invitation/{uid}/{default_token_generator.make_token(invited)}/")
+    assert reset.status_code == 404
+    huge = urlsafe_base64_encode(force_bytes("9" * 40))
+    assert Client().get(f"/invitation/{huge}/{services.invitations.make_token(invited)}/").status_code == 404
 
 
 def test_invite_user_bad_input_is_shown_next_to_the_field_in_the_open_dialog(as_admin, admin):
@@ -582,3 +588,44 @@ def test_the_users_and_tokens_pages_do_not_grow_their_queries_with_rows(as_admin
     users, tokens, audit = queries("/settings/users/"), queries("/settings/api-tokens/"), queries("/settings/audit-log/")
     add_users(2, 8)
     assert (queries("/settings/users/"), queries("/settings/api-tokens/"), queries("/settings/audit-log/")) == (users, tokens, audit)
+
+
+def test_a_user_manager_hands_out_no_more_than_they_have(db):
+    """Managing users is not a way to more rights: only super admins make or change super
+    admins, and sets, tokens and invitations reach no further than the manager's own rights."""
+    from scheda.errors import Forbidden
+
+    manager_set = services.save_permission_set(None, None, name="Managers", objects_access={"*": {"view": "all", "edit": "all"}},
+                                               rights=["manage_users", "manage_tokens"])
+    manager = User.objects.create_user("manager@example.com", "a-long-password-1", permission_set=manager_set)
+    boss = User.objects.create_superuser("boss@example.com", "a-long-password-1")
+    admin_set = PermissionSet.objects.get(name="Admin")
+    with pytest.raises(Forbidden):
+        services.set_user_access(manager, manager, permission_set=manager_set, superuser=True, teams=[], primary_team=None)
+    with pytest.raises(Forbidden):
+        services.set_user_access(manager, manager, permission_set=admin_set, superuser=False, teams=[], primary_team=None)
+    with pytest.raises(Forbidden):
+        services.set_active(boss, False, manager)
+    with pytest.raises(Forbidden):
+        services.invite_user("friend@example.com", manager, permission_set=admin_set)
+    with pytest.raises(Forbidden):
+        services.save_permission_set(manager_set, manager, name="Managers", objects_access={"*": {"view": "all", "edit": "all"}},
+                                     rights=["manage_users", "manage_tokens", "change_tier"])
+    with pytest.raises(Forbidden):
+        services.create_token("mine", user=None, by=manager)
+    with pytest.raises(Forbidden):
+        services.create_token("theirs", user=boss, by=manager)
+    # What the manager has, they may give; a token acting as themselves they may make.
+    services.invite_user("peer@example.com", manager, permission_set=PermissionSet.objects.get(name="Read only"))
+    services.create_token("mine", user=manager, by=manager)
+    assert User.objects.get(pk=manager.pk).is_superuser is False and not User.objects.filter(email="friend@example.com").exists()
+
+
+def test_the_default_set_stays_the_default_until_another_is(db):
+    from scheda.errors import ValidationFailed
+
+    standard = PermissionSet.objects.get(name="Standard user")
+    with pytest.raises(ValidationFailed):
+        services.save_permission_set(standard, None, name="Standard user", objects_access=standard.objects_access,
+                                     rights=[], is_default=False)
+    assert PermissionSet.objects.get(pk=standard.pk).is_default
