@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from scheda.accounts.permissions import OWNER
 from scheda.errors import ValidationFailed
 from scheda.objects.models import PropertyDefinition
 from scheda.objects.services import Schema
@@ -311,12 +312,25 @@ def page_of(schema: Schema, query: Query, *, after: int | None = None, before: i
     return Page(fetch(schema, query, ids), next_after, previous, count, capped)
 
 
+def owner_index(schema: Schema, query: Query) -> str:
+    """Counting the records of some owners with nothing else to narrow them, SQLite reads the
+    owner property's index: its sampled statistics (analysis_limit) rate an IN list on that
+    index dearer than the object-type index, which reads every record of the type (a fifth of
+    1M contacts: 675 ms -> see docs/PERFORMANCE.md)."""
+    prop = schema.properties.get(OWNER)
+    if (connection.vendor != "sqlite" or query.owners is None or not query.owners or query.filter_groups or query.text
+            or query.archived or prop is None or not prop.indexed):
+        return ""
+    return f' INDEXED BY "{storage.index_name(prop)}"'
+
+
 def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[int, bool]:
     """The number of matching records up to `cap`, and whether there are more: a count reads
     every matching row, so past the cap it stops (docs/DECISIONS.md 13)."""
     cap = cap or COUNT_CAP
     where, params = compiler.where(query)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM records_record WHERE {where} LIMIT %s) capped", [*params, cap + 1])
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM records_record{owner_index(compiler.schema, query)}"
+                       f" WHERE {where} LIMIT %s) capped", [*params, cap + 1])
         count = cursor.fetchone()[0]
     return min(count, cap), count > cap
