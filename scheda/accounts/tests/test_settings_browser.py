@@ -75,7 +75,7 @@ def test_an_admin_gives_a_user_a_new_team_and_permission_set(admin_page, server,
     row = page.get_by_role("row").filter(has_text=f"rep-{unique}@example.com")
     expect(row).to_contain_text(f"Agents {unique}")
     expect(row).to_contain_text(re.compile(rf"Field {unique}\s+Primary"))
-    page.get_by_label("Team").select_option(label=f"Field {unique}")
+    page.get_by_label("Team", exact=True).select_option(label=f"Field {unique}")
     expect(page.locator("#users-table tbody tr")).to_have_count(1)
 
 
