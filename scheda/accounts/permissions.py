@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from scheda.errors import FieldError, Forbidden
@@ -129,10 +129,13 @@ class Rights:
 
     def visible(self, records: QuerySet, object_type: ObjectType, access: str = "view") -> QuerySet:
         """`records` (all of `object_type`) narrowed to those the user may view (or edit)."""
-        owners = self.owners(object_type, access)
-        if owners is None:
-            return records
-        return records.filter(**{f"properties__{OWNER}__in": sorted(owners)}) if owners else records.none()
+        return records.filter(owned_by(self.owners(object_type, access)))
+
+    def check_create(self, object_type: ObjectType) -> None:
+        """The user may create (edit some) records of `object_type`."""
+        if self.level(object_type, "edit") == NONE:
+            raise Forbidden(str(_("You don't have permission to edit %(objects)s") % {"objects": object_type.plural_label.lower()}),
+                            object_type=object_type.name)
 
     def owned_values(self, object_type: ObjectType, properties: dict[str, Any], *, creating: bool,
                      has_owner: bool = True, **context: Any) -> dict[str, Any]:
@@ -143,9 +146,8 @@ class Rights:
         reach = self.owners(object_type, "edit")
         if reach is None or (not creating and OWNER not in properties):
             return properties
-        if not reach or self.user is None:
-            raise Forbidden(str(_("You don't have permission to edit %(objects)s") % {"objects": object_type.plural_label.lower()}),
-                            object_type=object_type.name)
+        self.check_create(object_type)
+        assert self.user is not None
         value = properties.get(OWNER)
         owner = "" if value is None else str(value).strip()
         if creating and not owner and has_owner:
@@ -201,6 +203,14 @@ class Rights:
         if not self.has(right):
             raise Forbidden(str(_("You don't have the permission to %(right)s")
                                 % {"right": str(RIGHTS[right]).lower()}), right=right)
+
+
+def owned_by(owners: frozenset[str] | None, prefix: str = "") -> Q:
+    """The ORM condition for records owned by `owners` (`Rights.owners`: None for all, empty for
+    none); `prefix` reaches them through a relation ("to_record__")."""
+    if owners is None:
+        return Q()
+    return Q(**{f"{prefix}properties__{OWNER}__in": sorted(owners)}) if owners else Q(pk__in=[])
 
 
 def rights_of(user: Any) -> Rights:

@@ -25,15 +25,21 @@ from scheda.errors import Conflict, FieldError, Forbidden, ValidationFailed
 TOKEN_PREFIX = "pat-scheda-"
 
 
-def create_user(email: str, password: str, *, superuser: bool = False, first_name: str = "",
-                last_name: str = "") -> User:
+def _new_email(email: str) -> str:
+    """A new user's e-mail address, normalised: valid, and no other user's."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationFailed(f"{email!r} is not a valid e-mail address", [FieldError("Invalid e-mail", "INVALID_EMAIL", "email")]) from None
+        raise ValidationFailed(f"{email!r} is not a valid e-mail address", [FieldError("Enter a valid e-mail address", "INVALID_EMAIL", "email")]) from None
     if User.objects.filter(email=email).exists():
-        raise Conflict(f"A user with e-mail {email} already exists", [FieldError("User exists", "USER_EXISTS", "email")])
+        raise Conflict(f"A user with e-mail {email} already exists", [FieldError("A user with this e-mail already exists", "USER_EXISTS", "email")])
+    return email
+
+
+def create_user(email: str, password: str, *, superuser: bool = False, first_name: str = "",
+                last_name: str = "") -> User:
+    email = _new_email(email)
     try:
         validate_password(password)
     except ValidationError as exc:
@@ -216,13 +222,7 @@ def _required(value: str, field: str, label: str) -> str:
 def invite_user(email: str, by: User | None, *, first_name: str = "", last_name: str = "",
                 permission_set: PermissionSet | None = None, teams: list[Team] | None = None) -> User:
     """A new user with no password yet: the invitation e-mail's link lets them choose one."""
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationFailed(f"{email!r} is not a valid e-mail address", [FieldError("Enter a valid e-mail address", "INVALID_EMAIL", "email")]) from None
-    if User.objects.filter(email=email).exists():
-        raise Conflict(f"A user with e-mail {email} already exists", [FieldError("A user with this e-mail already exists", "USER_EXISTS", "email")])
+    email = _new_email(email)
     _may_give(by, permission_set)
     user = User.objects.create_user(email, None, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150],
                                     permission_set=permission_set)

@@ -277,10 +277,10 @@ def _person(name: str, address: str) -> dict[str, str]:
 
 
 @transaction.atomic
-def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = ()) -> Record:
+def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = (), rights: Rights | None = None) -> Record:
     """Log a raw RFC 5322 message (an .eml file) as an e-mail activity: associated with the
-    contacts whose addresses it names (and the records `on`), its HTML sanitised, its
-    attachments kept as files."""
+    contacts whose addresses it names (those `rights`, the uploader's, may edit) and the records
+    `on`, its HTML sanitised, its attachments kept as files."""
     if not raw or len(raw) > MAX_EML_BYTES:
         raise ValidationFailed("The message is empty or larger than 25 MB",
                                [FieldError("Empty or too large", "INVALID_EML", "file")])
@@ -309,7 +309,9 @@ def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = ()) 
     addresses = [a for _, a in senders + to + cc]
     contact_type = load_schema("contacts").object_type
     named = {i for ids in records._holders(contact_type, "email", sorted(set(addresses))).values() for i in ids}
-    contacts = list(Record.objects.filter(id__in=named, archived=False).select_related("object_type"))
+    contacts = Record.objects.filter(id__in=named, archived=False).select_related("object_type")
+    if rights is not None:
+        contacts = rights.visible(contacts, contact_type, "edit")
     properties = {
         "hs_email_subject": subject[:65_536], "hs_email_text": text, "hs_email_html": html,
         "hs_timestamp": format_datetime(sent if sent.tzinfo else sent.replace(tzinfo=timezone.get_current_timezone())),

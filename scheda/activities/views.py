@@ -26,7 +26,7 @@ from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
 from scheda.records.models import Record
-from scheda.records.pages import is_id, ui_author
+from scheda.records.pages import is_id, opened, ui_author
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
         ("tasks", _("Tasks")), ("meetings", _("Meetings"))]
@@ -56,12 +56,7 @@ def _record(request: HttpRequest, record_id: int, *, edit: bool = False) -> Reco
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=False).first()
     if record is None:
         raise Http404(_("No such record"))
-    rights = rights_of(request.user)
-    if edit:
-        rights.check_edit(record)
-    else:
-        rights.check_view(record)
-    return record
+    return opened(request, record, edit=edit)
 
 
 def _filters(data) -> Filters:
@@ -367,7 +362,7 @@ def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
         if upload is not None and upload.size and upload.size > services.MAX_EML_BYTES:
             raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
         raw = upload.read() if upload is not None else pasted.encode()
-        services.log_email_message(raw, ui_author(request), on=[record])
+        services.log_email_message(raw, ui_author(request), on=[record], rights=rights_of(request.user))
     except PropertyValueError as error:
         return _upload_error(request, record, error.message)
     except SchedaError as error:

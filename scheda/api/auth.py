@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from scheda.accounts import tiers
 from scheda.accounts.models import ApiToken
-from scheda.accounts.permissions import NONE, Rights, rights_of
+from scheda.accounts.permissions import Rights, rights_of
 from scheda.accounts.services import authenticate_token
 from scheda.errors import FieldError, Forbidden, SchedaError
 
@@ -124,9 +124,8 @@ def require_records(request: HttpRequest, object_type: ObjectType, access: str) 
     found = rights(request)
     if found is not None:
         found.check_object(object_type)
-        if access == "write" and found.level(object_type, "edit") == NONE:
-            raise Forbidden(f"You don't have permission to edit {object_type.plural_label.lower()}",
-                            object_type=object_type.name)
+        if access == "write":
+            found.check_create(object_type)
     return found
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from scheda.accounts.permissions import OWNER
+from scheda.accounts.permissions import owned_by
 from scheda.activities import timeline
 from scheda.associations.models import Association, AssociationType
 from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
@@ -302,8 +302,7 @@ def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | 
     page to the records those owners own (scheda.accounts.permissions `Rights.owners`)."""
     rows = Association.objects.filter(from_record_id=from_id, to_record__archived=False)
     rows = rows.filter(type_id=default_type_id) if default_type_id else rows.filter(type__to_object_type=to_type)
-    if owners is not None:
-        rows = rows.filter(**{f"to_record__properties__{OWNER}__in": sorted(owners)})
+    rows = rows.filter(owned_by(owners, "to_record__"))
     if after is not None:
         rows = rows.filter(to_record_id__gt=after)
     ids = list(rows.order_by("to_record_id").values_list("to_record_id", flat=True).distinct()[:limit + 1])

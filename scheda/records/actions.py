@@ -26,7 +26,7 @@ from django_htmx.middleware import HtmxDetails
 from scheda.accounts import tiers
 from scheda.accounts.access import LEVELS, record_access
 from scheda.accounts.models import Team, User
-from scheda.accounts.permissions import rights_of
+from scheda.accounts.permissions import OWNER, rights_of
 from scheda.activities import services as activities
 from scheda.errors import SchedaError
 from scheda.objects.models import PropertyDefinition, PropertyGroup
@@ -37,7 +37,6 @@ from scheda.records.models import Merge, PropertyChange, Record
 from scheda.records.pages import is_id, page_record, ui_author
 from scheda.records.search import search_ids
 
-OWNER = "hubspot_owner_id"
 # Candidates the merge dialog shows for what has been typed.
 MERGE_CANDIDATES = 10
 # A spreadsheet runs a cell starting with these as a formula: exported values get a quote first.
@@ -239,8 +238,8 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
     error = ""
     if request.method == "POST":
         value = request.POST.get("merge", "")
-        found = Merge.objects.filter(pk=int(value), primary=record).first() if is_id(value) else None
-        if found is None:
+        found = Merge.objects.filter(pk=int(value), primary=record).select_related("merged__object_type").first() if is_id(value) else None
+        if found is None or not rights_of(request.user).can_view(found.merged):
             error = _("Choose a merge of this record to undo")
         else:
             try:
@@ -250,8 +249,9 @@ def undo_merge(request: Request, object_name: str, record_id: int) -> HttpRespon
             else:
                 messages.success(request, _("Merge undone"))
                 return _go(request, record_url(record))
-    merges = list(Merge.objects.filter(primary=record, undone_at=None).select_related("merged__object_type", "merged_by")
-                  .order_by("-merged_at", "-id"))
+    rights = rights_of(request.user)
+    merges = [m for m in Merge.objects.filter(primary=record, undone_at=None).select_related("merged__object_type", "merged_by")
+              .order_by("-merged_at", "-id") if rights.can_view(m.merged)]
     for item in merges:
         item.merged_name = services.display_name(item.merged)  # type: ignore[attr-defined]
     return _dialog(request, "records/actions/undo_merge.html", record, {"merges": merges, "error": error})

@@ -32,6 +32,12 @@ def page_record(request: HttpRequest, object_name: str, record_id: int, *, archi
     record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))
+    return opened(request, record, edit=edit)
+
+
+def opened(request: HttpRequest, record: Record, *, edit: bool = False) -> Record:
+    """`record` if its object's tier is on and the user may view it (with `edit`, change it);
+    Forbidden otherwise."""
     check_tier(record.object_type)
     rights = rights_of(request.user)
     if edit:

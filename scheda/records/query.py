@@ -166,6 +166,7 @@ class Compiler:
         """Ids of one page in order, and the cursor of the next page (None on the last)."""
         if query.sort not in self.schema.properties:
             raise _invalid(f'Cannot sort by "{query.sort}": no such property', "sorts", "PROPERTY_DOESNT_EXIST")
+        self.check_cursor(query, after)
         where, params = self.where(query)
         column = storage.value_sql(query.sort)
         order = "DESC" if query.descending else "ASC"
@@ -189,6 +190,19 @@ class Compiler:
         more = len(ids) > limit
         ids = ids[:limit]
         return ids, (ids[-1] if more and ids else None)
+
+    def check_cursor(self, query: Query, after: int | None) -> None:
+        """A user who sees some owners' records pages only from one of them: the rows after a
+        cursor are found by the cursor record's value, so another record as cursor would tell
+        where its value sorts among the visible ones."""
+        owned = storage.owner_condition(query.owners)
+        if after is None or owned is None:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM records_record WHERE id = %s AND object_type_id = {int(self.schema.object_type.pk)}"
+                           f" AND {owned[0]}", [after, *owned[1]])
+            if cursor.fetchone() is None:
+                raise _invalid(f"{after} is not a record this search can page from", "after", "INVALID_CURSOR")
 
     def sort_index(self, query: Query) -> str:
         """With nothing to narrow the rows, read them in the order of the sort property's own

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scheda.accounts import tiers
-from scheda.accounts.permissions import OWNER, Rights, rights_of
+from scheda.accounts.permissions import Rights, owned_by, rights_of
 from scheda.activities import services as activities
 from scheda.activities.models import Attachment, TimelineEntry
 from scheda.activities.views import KIND_LABELS, form_context, tab_context
@@ -96,10 +96,7 @@ def association_cards(record: Record, layout: layouts.Layout, users: dict[int, A
     owners = {t.pk: rights.owners(t) for t in default_types}
     visible = Q(pk__in=[])
     for other_type, type_id in default_types.items():
-        if owners[other_type.pk] is None:
-            visible |= Q(type_id=type_id)
-        elif owners[other_type.pk]:
-            visible |= Q(type_id=type_id, **{f"to_record__properties__{OWNER}__in": sorted(owners[other_type.pk] or ())})
+        visible |= Q(type_id=type_id) & owned_by(owners[other_type.pk], "to_record__")
     per_type = dict(Association.objects.filter(visible, from_record_id=record.pk, to_record__archived=False)
                     .values_list("type_id").annotate(n=Count("id")))
     counts = {t.pk: per_type.get(type_id, 0) for t, type_id in default_types.items()}

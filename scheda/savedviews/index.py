@@ -246,6 +246,7 @@ class IndexCompiler(Compiler):
         postgresql = connection.vendor == "postgresql"
         if query.sort == "hs_object_id" or (after is None and not postgresql):
             return super().page(query, limit, after)
+        self.check_cursor(query, after)
         column = storage.value_sql(query.sort)
         down = query.descending
         later, order = ("<", "DESC") if down else (">", "ASC")

@@ -124,7 +124,10 @@ def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form
             (c, [(r, display_name(r), boards.card_facts(presenter, r)) for r in c.cards]) for c in columns],
             board_message=data.get("message", ""))
         return context
-    page = page_of(schema, state.query(schema, ctx=ctx), after=cursor(data.get("after")), before=cursor(data.get("before")), ctx=ctx)
+    try:
+        page = page_of(schema, state.query(schema, ctx=ctx), after=cursor(data.get("after")), before=cursor(data.get("before")), ctx=ctx)
+    except ValidationFailed:  # a cursor the user may not page from: the first page
+        page = page_of(schema, state.query(schema, ctx=ctx), ctx=ctx)
     name_column = object_type.primary_display_property if object_type.name != "contacts" else None
     context.update(
         page=page,
@@ -224,7 +227,10 @@ def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
         raise Http404(_("No such stage"))
     ctx = WriteContext()
     query = state.query(schema, ctx=ctx)  # leaves out a refused filter
-    ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")), ctx)
+    try:
+        ids, after = boards.cards(schema, query, pipeline, stage, cursor(request.GET.get("after")), ctx)
+    except ValidationFailed:
+        raise Http404(_("No such page")) from None
     presenter = Presenter(schema)
     cards = [(r, display_name(r), boards.card_facts(presenter, r)) for r in fetch(schema, query, ids)]
     return render(request, "savedviews/index.html#more-cards", {
@@ -243,8 +249,12 @@ def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
     stage_name = pipeline_properties(schema.object_type)[1]
     message, record = "", None
     try:
-        record = records.get_record(schema.object_type, request.POST.get("record", ""))
-        rights_of(request.user).check_edit(record)
+        found = records.get_record(schema.object_type, request.POST.get("record", ""))
+        rights = rights_of(request.user)
+        if not rights.can_view(found):  # answered as a missing record: its name is not shown
+            raise NotFound(_("No such record"))
+        record = found
+        rights.check_edit(record)
         records.update_record(record, {stage_name: request.POST.get("stage", "")}, ui_author(request))
     except SchedaError as exc:
         message = _("%(name)s could not be moved: %(reason)s") % {

@@ -220,8 +220,7 @@ def create(request: HttpRequest, object_name: str) -> HttpResponse:
     """GET: the dialog. POST: create the record (and its associations, in one transaction)."""
     object_type = page_object_type(request, object_name)
     rights = rights_of(request.user)
-    if rights.owners(object_type, "edit") == frozenset():
-        rights.owned_values(object_type, {}, creating=True)  # says the user may not create these
+    rights.check_create(object_type)
     if request.method != "POST":
         return _render(request, build_form(object_type, user=request.user))
     form = build_form(object_type, request.POST, user=request.user)

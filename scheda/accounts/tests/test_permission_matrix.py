@@ -193,3 +193,29 @@ def test_a_sales_rep_keeps_what_they_create_and_edit(client, db):
     assert "You may only write contacts owned by you" in refused.content.decode()
     new.refresh_from_db()
     assert new.properties["hubspot_owner_id"] == str(world.user.pk)
+
+
+def test_nothing_hidden_shows_through_a_board_move_a_cursor_or_an_email(client, db):
+    """Three side doors: a board move names the record it refused, a paging cursor sorts a
+    hidden record among visible ones, an uploaded e-mail lands on the contacts it names."""
+    world = World("Sales rep")
+    client.force_login(world.user)
+    author = Author(Source.UI, user=world.outsider)
+    deal = records.create_record("deals", {"dealname": "Secret merger", "amount": "9", "dealstage": "appointmentscheduled",
+                                           "pipeline": "default", "hubspot_owner_id": str(world.outsider.pk)}, author)
+    moved = hx(client, "post", "/deals/board/move/", {"record": deal.pk, "stage": "closedwon"})
+    assert "Secret merger" not in moved.content.decode()
+    deal.refresh_from_db()
+    assert deal.properties["dealstage"] == "appointmentscheduled"
+    # The index page from a hidden record as cursor is the first page.
+    page = client.get("/contacts/", {"q": "zork", "after": world.contacts["other"].pk, "edited": "1", "sort": "lastname",
+                                     "dir": "asc", "col": "email"})
+    assert page.status_code == 200 and "Zork Own" in page.content.decode()
+    # An e-mail naming a hidden contact is not logged on it.
+    eml = "\r\n".join(["From: Mia <me@example.com>", "To: other@zork.example, own@zork.example", "Subject: Zork pricing",
+                         "Date: Tue, 1 Sep 2026 10:00:00 +0000", "", "Hello", ""])
+    hx(client, "post", f"/record/{world.contacts['own'].pk}/emails/upload/", {"raw": eml})
+    from scheda.activities.models import TimelineEntry
+
+    logged = set(TimelineEntry.objects.filter(activity__properties__hs_email_subject="Zork pricing").values_list("record_id", flat=True))
+    assert world.contacts["own"].pk in logged and world.contacts["other"].pk not in logged

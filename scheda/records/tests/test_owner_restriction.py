@@ -129,3 +129,18 @@ def test_a_restricted_listing_uses_the_owner_index(sort, statistics_kept):
         cursor.execute("EXPLAIN QUERY PLAN " + sql)
         plan = " | ".join(row[-1] for row in cursor.fetchall())
     assert "hubspot_owner_id" in plan, plan
+
+
+def test_a_cursor_outside_the_owners_is_refused(people):
+    """The rows after a cursor are found by the cursor record's value: a hidden record as
+    cursor would say where its value sorts, so it is refused, for every sort."""
+    from scheda.errors import ValidationFailed
+    from scheda.savedviews.index import IndexCompiler
+
+    schema = load_schema("contacts")
+    query = Query(sort="lastname", owners=frozenset({people["ada"]}))
+    hidden = owned(people, "bea")[0]
+    for compiler in (Compiler(schema), IndexCompiler(schema)):
+        with pytest.raises(ValidationFailed):
+            compiler.page(query, 3, hidden)
+        assert compiler.page(query, 3, owned(people, "ada")[0])[0] == owned(people, "ada")[1:4]
