@@ -102,6 +102,17 @@ def test_count_stops_at_the_cap(browser, contacts, monkeypatch):
     assert "4 records" in get(browser, "edited=1&fp=lifecyclestage&fo=EQ&fv=customer")
 
 
+def test_a_restricted_users_filtered_count_stops_sooner(client, contacts, owner, grant, monkeypatch):
+    """A user who sees only their own contacts: the plain count as before, a filtered one
+    capped lower (its rows are checked one by one for their owner)."""
+    monkeypatch.setattr(index, "COUNT_CAP", 10)
+    monkeypatch.setattr(index, "RESTRICTED_COUNT_CAP", 3)
+    client.force_login(grant(owner, all_objects={"view": "owned", "edit": "owned"}))
+    assert "6 records" in get(client)  # the even ones: the owner's
+    assert "3+ records" in get(client, "edited=1&fp=lifecyclestage&fo=EQ&fv=lead")  # 4 of them leads
+    assert "2 records" in get(client, "edited=1&fp=lifecyclestage&fo=EQ&fv=customer")
+
+
 def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, django_assert_num_queries):
     query = "edited=1&fp=lifecyclestage&fo=EQ&fv=lead&col=email&col=hubspot_owner_id&col=createdate&sort=lastname&dir=asc"
     get(browser, query)  # the schema is cached per process after the first load
