@@ -49,7 +49,10 @@ def database(directory: Path) -> dict:
     if scheme in ("postgres", "postgresql", "pgsql"):
         import dj_database_url
 
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # Each web thread keeps its connection this many seconds (0: one per request, as behind
+        # a pooler such as PgBouncer), checked before reuse.
+        conn_max_age = whole_number("SCHEDA_DB_CONN_MAX_AGE", 60)
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
         if not config.get("NAME"):
             raise ConfigError("SCHEDA_DATABASE_URL names no database (postgresql://user@host:5432/NAME)")
         return dict(config)
@@ -94,6 +97,24 @@ def positive_int(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"{name}={value} is not a positive whole number")
     return int(value)
+
+
+def whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name}={value} is not a whole number (0 or more)")
+    return int(value)
+
+
+def choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices`, in any case."""
+    value = os.environ.get(name, "").strip() or default
+    for known in choices:
+        if value.lower() == known.lower():
+            return known
+    raise ConfigError(f"{name}={value} is not one of {', '.join(choices)}")
 
 
 SMTP_SECURITY = {"starttls": 587, "ssl": 465, "off": 25}

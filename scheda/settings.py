@@ -40,6 +40,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id first, so that every log line of the request carries it; /health/ next,
+    # before the HTTPS redirect, the host check and sessions (scheda.operations.health).
+    "scheda.operations.middleware.RequestId",
+    "scheda.operations.health.Health",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "scheda.api.middleware.ApiMiddleware",
@@ -154,11 +158,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs go to stderr, as text or (SCHEDA_LOG_FORMAT=json) one JSON object per line, each with the
+# request id; "scheda.request" writes one INFO line per request (SCHEDA_LOG_LEVEL=WARNING hides them).
+SCHEDA_LOG_FORMAT = config.choice("SCHEDA_LOG_FORMAT", ("text", "json"), "text")
+SCHEDA_LOG_LEVEL = config.choice("SCHEDA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SCHEDA_LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "scheda.operations.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "scheda.operations.logs.TextFormatter"},
+        "json": {"()": "scheda.operations.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": SCHEDA_LOG_FORMAT},
+    },
+    "root": {"handlers": ["console"], "level": SCHEDA_LOG_LEVEL},
 }
 
 # Requests per token per 10 seconds; 0 (the default) is no limit.

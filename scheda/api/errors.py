@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from scheda.errors import FieldError, Forbidden, SchedaError
+from scheda.operations.middleware import request_id
 
 logger = logging.getLogger("scheda.api")
 
@@ -21,9 +21,9 @@ CATEGORY_BY_STATUS = {
 
 
 def correlation_id(request: HttpRequest) -> str:
-    if not hasattr(request, "correlation_id"):
-        request.correlation_id = str(uuid.uuid4())  # type: ignore[attr-defined]
-    return request.correlation_id  # type: ignore[attr-defined]
+    """The request id (scheda.operations): the X-Request-ID response header and the id in the
+    logs, so an integration's error report leads to the server's log lines."""
+    return request_id(request)
 
 
 def error_response(request: HttpRequest, status: int, message: str, errors: list[FieldError] | None = None,

@@ -13,6 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=int(os.environ.get("SCHEDA_THREADS", "4")))
 
     def handle(self, *args, **options):
+        from django.conf import settings
         from django.db import connection
         from django.db.migrations.executor import MigrationExecutor
         from gunicorn.app.base import BaseApplication
@@ -35,7 +36,11 @@ class Command(BaseCommand):
                 self.cfg.set("workers", options["workers"])
                 self.cfg.set("threads", options["threads"])
                 self.cfg.set("worker_class", "gthread")
-                self.cfg.set("accesslog", "-")
+                # No gunicorn access log: Scheda logs each request itself, with its request id.
+                # gunicorn's own lines (start, workers, timeouts) go through Scheda's log
+                # handler, so SCHEDA_LOG_FORMAT=json gives JSON lines only.
+                self.cfg.set("logconfig_dict", {**settings.LOGGING, "loggers": {
+                    "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True}}})
                 self.cfg.set("timeout", 60)
 
             def load(self):

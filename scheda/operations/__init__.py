@@ -1,0 +1,1 @@
+"""Running Scheda: the health endpoint, request ids and the logs that carry them."""
