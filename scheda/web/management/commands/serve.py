@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 # gunicorn's own lines (start, workers, timeouts) go through Scheda's log
                 # handler, so SCHEDA_LOG_FORMAT=json gives JSON lines only.
                 self.cfg.set("logconfig_dict", {**settings.LOGGING, "loggers": {
-                    "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True}}})
+                    "gunicorn.error": {"level": settings.SCHEDA_LOG_LEVEL, "handlers": [], "propagate": True}}})
                 self.cfg.set("timeout", 60)
 
             def load(self):

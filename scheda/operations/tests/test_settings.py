@@ -1,0 +1,23 @@
+"""The operations settings read from the environment: checked, with one line on error."""
+
+import pytest
+
+from scheda import config
+
+
+def test_the_database_connection_lifetime_comes_from_scheda_db_conn_max_age(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDA_DATABASE_URL", "postgresql://scheda@db:5432/crm")
+    assert config.database(tmp_path)["CONN_MAX_AGE"] == 60
+    monkeypatch.setenv("SCHEDA_DB_CONN_MAX_AGE", "0")  # behind PgBouncer: one per request
+    assert config.database(tmp_path)["CONN_MAX_AGE"] == 0
+    monkeypatch.setenv("SCHEDA_DB_CONN_MAX_AGE", "-1")
+    with pytest.raises(config.ConfigError, match="SCHEDA_DB_CONN_MAX_AGE=-1 is not a whole number"):
+        config.database(tmp_path)
+
+
+def test_log_format_and_level_are_checked(monkeypatch):
+    monkeypatch.setenv("SCHEDA_LOG_LEVEL", "warning")
+    assert config.choice("SCHEDA_LOG_LEVEL", ("INFO", "WARNING"), "INFO") == "WARNING"
+    monkeypatch.setenv("SCHEDA_LOG_FORMAT", "xml")
+    with pytest.raises(config.ConfigError, match="SCHEDA_LOG_FORMAT=xml is not one of text, json"):
+        config.choice("SCHEDA_LOG_FORMAT", ("text", "json"), "text")
