@@ -56,6 +56,15 @@ class Conflict(SchedaError):
         self.existing_id = existing_id
 
 
+class ChangedMeanwhile(SchedaError):
+    """A property changed after the version the write started from (an edit that read it, then
+    saved): nothing was written. `context` has the property (`name`), the change that wrote it
+    last (`version`, its `user` and `source`) and the value it holds now (`value`)."""
+
+    category = "CONFLICT"
+    status = 409
+
+
 class LimitExceeded(SchedaError):
     category = "VALIDATION_ERROR"
     status = 400

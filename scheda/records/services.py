@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from scheda.activities import timeline
 from scheda.associations import services as associations
 from scheda.associations.models import Association, AssociationType
-from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed
+from scheda.errors import ChangedMeanwhile, Conflict, FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import PIPELINE_PROPERTIES, Schema, load_schema
 from scheda.objects.types import PropertyValueError, Stored, WriteContext, format_datetime, type_for
@@ -260,10 +260,13 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
 
 
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
-                   *, schema: Schema | None = None, hidden: Collection[int] = ()) -> list[int]:
+                   *, schema: Schema | None = None, hidden: Collection[int] = (),
+                   expected: Mapping[int, Mapping[str, int]] | None = None) -> list[int]:
     """Change property values of existing active records, all or none. Only values that differ
     are written and kept in the history. Returns the ids of the records that changed. `hidden`
-    records (the author may not view them) are answered as missing ones."""
+    records (the author may not view them) are answered as missing ones. `expected` maps a
+    record id to the versions (property_version) its properties were read at: a value that
+    would change a property written since raises ChangedMeanwhile, checked under the lock."""
     schema = schema or load_schema(object_type)
     ctx = WriteContext()
     with transaction.atomic():
@@ -290,6 +293,8 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
             raise NotFound(errors[0].message, errors)
         _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
         _fail(errors)
+        if expected:
+            _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
         planned = [p for p in planned if p[1]]
         now = timezone.now()
         stamp = connection.ops.adapt_datetimefield_value(now)
@@ -315,10 +320,43 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     return [record_id for record_id, _, _ in planned]
 
 
-def update_record(record: Record, properties: dict[str, Any], author: Author) -> Record:
-    update_records(record.object_type, [(record.pk, properties)], author)
+def update_record(record: Record, properties: dict[str, Any], author: Author,
+                  *, expected: Mapping[str, int] | None = None) -> Record:
+    """Change one record; `expected` (property -> property_version read before the edit)
+    refuses to overwrite a property someone changed meanwhile (ChangedMeanwhile)."""
+    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None)
     record.refresh_from_db()
     return record
+
+
+def property_version(record_id: int, name: str) -> int:
+    """The version of one property of a record an edit starts from: the id of the last
+    PropertyChange that wrote it, 0 if none did. One query, walking the (record, id) index
+    back, so a change to another property does not make an edit of this one stale."""
+    return PropertyChange.objects.filter(record_id=record_id, values__has_key=name) \
+        .order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _check_versions(expected: Mapping[int, Mapping[str, int]], changed: dict[int, dict[str, Any]],
+                    current: dict[int, dict[str, Any]]) -> None:
+    """Raise ChangedMeanwhile for the first property a write would change that was written
+    after the version it was read at. A value the write leaves as it is (someone else saved the
+    same) is no conflict. One query per record, over its changes since the oldest version."""
+    for record_id, versions in expected.items():
+        names = [name for name in versions if name in changed.get(record_id, {})]
+        if not names:
+            continue
+        since = PropertyChange.objects.filter(record_id=record_id, id__gt=min(versions[n] for n in names)) \
+            .select_related("user").order_by("-id")
+        for change in since:
+            name = next((n for n in names if n in change.values and change.pk > versions[n]), None)
+            if name is not None:
+                raise ChangedMeanwhile(
+                    f'Property "{name}" was changed after version {versions[name]}',
+                    [FieldError(f"Changed meanwhile (now version {change.pk})", "CHANGED_MEANWHILE", name,
+                                {"version": str(change.pk)})],
+                    name=name, version=change.pk, user=change.user, source=change.source,
+                    value=current[record_id].get(name))
 
 
 # --- reading ----------------------------------------------------------------------------------

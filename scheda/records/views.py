@@ -24,7 +24,7 @@ from scheda.activities.models import Attachment, TimelineEntry
 from scheda.activities.views import KIND_LABELS, form_context, tab_context
 from scheda.associations import services as associations
 from scheda.associations.models import Association
-from scheda.errors import SchedaError
+from scheda.errors import ChangedMeanwhile, SchedaError
 from scheda.layouts import services as layouts
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
@@ -252,7 +252,10 @@ def record_tab(request: HttpRequest, object_name: str, record_id: int, tab: str)
 @login_required
 def property_row(request: HttpRequest, object_name: str, record_id: int, name: str) -> HttpResponse:
     """One property of a sidebar section, edited in place (LS-2): GET shows it (`edit` for its
-    input), POST saves it; a refused value comes back next to the field, as typed."""
+    input), POST saves it; a refused value comes back next to the field, as typed. The editor
+    carries the property's version (services.property_version): a save over a change made
+    meanwhile is refused with who made it and the value now, and a fresh version, so saving
+    again overwrites on purpose."""
     record = page_record(request, object_name, record_id, edit=request.method == "POST" or bool(request.GET.get("edit")))
     schema = load_schema(record.object_type)
     if name not in schema.properties:
@@ -262,17 +265,26 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
     editable = not (prop.read_only or prop.calculated)
     if request.method == "POST" and editable:
         value = submitted(schema, [name], request.POST).get(name, "")
+        version = request.POST.get("version", "")
         try:
             values = rights_of(request.user).owned_values(record.object_type, {name: value if value != "" else None}, creating=False)
-            record = services.update_record(record, values, ui_author(request))
+            record = services.update_record(record, values, ui_author(request),
+                                            expected={name: int(version)} if is_id(version) else None)
+        except ChangedMeanwhile as error:
+            who = error.context["user"] or PropertyChange.Source(error.context["source"]).label
+            now = presenter.show(name, error.context["value"]) or "—"
+            message = _('Changed by %(name)s meanwhile: now "%(value)s". Save again to overwrite.') % {"name": who, "value": now}
+            return render(request, "records/record.html#property-editor", {
+                "record": record, "field": presenter.field(name, value, message), "version": error.context["version"]})
         except SchedaError as error:
             message = next((e.message for e in error.errors if e.name == name), error.message)
             message = message.removeprefix(f'Property "{name}": ')  # the field it is next to says which
             return render(request, "records/record.html#property-editor", {
-                "record": record, "field": presenter.field(name, value, message)})
+                "record": record, "field": presenter.field(name, value, message), "version": version})
     elif request.GET.get("edit") and editable:
         return render(request, "records/record.html#property-editor", {
-            "record": record, "field": presenter.field(name, services.values_of(record).get(name))})
+            "record": record, "field": presenter.field(name, services.values_of(record).get(name)),
+            "version": services.property_version(record.pk, name)})
     (row,) = _rows(presenter, record, [name])
     return render(request, "records/record.html#property-row", {"record": record, "row": row})
 

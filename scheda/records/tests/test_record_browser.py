@@ -45,6 +45,27 @@ def test_inline_edit_with_a_validation_error_then_saved(page, server, unique):
     assert body["properties"]["email"] == f"new-{unique}@example.com"
 
 
+def test_a_save_over_a_change_made_meanwhile_says_who_and_what(page, server, unique):
+    contact = make_contact(server, unique, jobtitle="Engineer")
+    page.goto(f"/contacts/{contact}/")
+    page.get_by_role("button", name="Edit Job Title").click()
+    title = page.get_by_role("textbox", name="Job Title", exact=True)
+    processed(page.locator("form.editing"))
+    # An integration changes the value while the editor is open.
+    status, _, body = server.call("PATCH", f"/crm/v3/objects/contacts/{contact}", {"properties": {"jobtitle": "Poet"}})
+    assert status == 200, body
+    title.fill("Mathematician")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#edit-jobtitle-error")).to_have_text(
+        'Changed by API meanwhile: now "Poet". Save again to overwrite.')  # a token without a user: its source
+    expect(title).to_have_value("Mathematician")
+    processed(page.locator("form.editing"))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#property-jobtitle")).to_contain_text("Mathematician")
+    status, _, body = server.call("GET", f"/crm/v3/objects/contacts/{contact}?properties=jobtitle")
+    assert body["properties"]["jobtitle"] == "Mathematician"
+
+
 def test_add_and_label_an_association_then_remove_it(page, server, unique):
     contact = make_contact(server, unique)
     make(server, "companies", {"name": f"Engines {unique}", "domain": f"{unique}.example"})

@@ -84,6 +84,35 @@ def test_inline_edit_saves_with_history_and_refuses_a_bad_value_in_place(browser
     assert cleared.status_code == 200 and "jobtitle" not in records.get_record("contacts", contact.pk).properties
 
 
+def test_an_inline_edit_over_a_change_made_meanwhile_is_refused_then_saved_on_purpose(browser, contact, grant):
+    from django.test import Client
+
+    from scheda.accounts.models import User
+
+    bruno = grant(User.objects.create_user("bruno@example.com", "a-long-password-2", first_name="Bruno", last_name="Bianchi"))
+    other = Client()
+    other.force_login(bruno)
+    url = f"/contacts/{contact.pk}/property/jobtitle/"
+    editor = htmx(browser, "get", url, {"edit": "1"}).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', editor).group(1)
+    assert htmx(other, "post", url, {"jobtitle": "Poet", "version": version}).status_code == 200
+    # Someone editing another property meanwhile does not make this editor stale.
+    email = re.search(r'name="version" value="(\d+)"', htmx(browser, "get", f"/contacts/{contact.pk}/property/email/", {"edit": "1"})
+                      .content.decode()).group(1)
+    htmx(other, "post", f"/contacts/{contact.pk}/property/phone/", {"phone": "+39 06 1234"})
+    assert "Edit Email" in htmx(browser, "post", f"/contacts/{contact.pk}/property/email/",
+                                {"email": "ada@lovelace.example", "version": email}).content.decode()
+    refused = htmx(browser, "post", url, {"jobtitle": "Mathematician", "version": version}).content.decode()
+    assert 'role="alert"' in refused and 'value="Mathematician"' in refused
+    assert "Changed by Bruno Bianchi meanwhile: now &quot;Poet&quot;. Save again to overwrite." in refused
+    assert records.get_record("contacts", contact.pk).properties["jobtitle"] == "Poet"
+    fresh = re.search(r'name="version" value="(\d+)"', refused).group(1)
+    assert int(fresh) > int(version)
+    saved = htmx(browser, "post", url, {"jobtitle": "Mathematician", "version": fresh}).content.decode()
+    assert "Mathematician" in saved and 'aria-label="Edit Job Title"' in saved
+    assert records.get_record("contacts", contact.pk).properties["jobtitle"] == "Mathematician"
+
+
 def test_inline_edit_of_choices_and_read_only_properties(browser, contact):
     roles = htmx(browser, "post", f"/contacts/{contact.pk}/property/hs_buying_role/",
                  {"hs_buying_role": ["BUDGET_HOLDER", "CHAMPION"]}).content.decode()

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from scheda.associations.models import Association, AssociationType
-from scheda.errors import Conflict, NotFound, ValidationFailed
+from scheda.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
 from scheda.objects.services import load_schema
 from scheda.pipelines import services as pipelines
 from scheda.records import search
@@ -363,6 +363,29 @@ def test_update_clears_a_value():
     }
     history = records.property_history(load_schema("contacts"), record, ["jobtitle"])
     assert [v.value for v in history["jobtitle"]] == ["", "Countess"]
+
+
+def test_an_update_from_a_stale_version_is_refused_and_writes_nothing(owner):
+    record = create("contacts", firstname="Ada", phone="+1 555 0100", email="ada@example.com")
+    read = records.property_version(record.pk, "phone")
+    assert read == PropertyChange.objects.get(record=record).pk
+    assert records.property_version(record.pk, "jobtitle") == 0  # never written
+    records.update_record(record, {"phone": "+1 555 0199"}, Author(Source.UI, user=owner))
+    before = counts()
+    with pytest.raises(ChangedMeanwhile) as caught:
+        records.update_record(record, {"phone": "+1 555 0142"}, Author(Source.API), expected={"phone": read})
+    assert caught.value.context["user"] == owner and caught.value.context["value"] == "+1 555 0199"
+    assert caught.value.context["version"] == records.property_version(record.pk, "phone") > read
+    assert codes(caught) == ["CHANGED_MEANWHILE"] and caught.value.errors[0].name == "phone"
+    assert counts() == before and Record.objects.get(pk=record.pk).properties["phone"] == "+1 555 0199"
+    # A change to another property since leaves this one's version alone.
+    email = records.property_version(record.pk, "email")
+    records.update_record(record, {"jobtitle": "Countess"}, Author(Source.API))
+    records.update_record(record, {"email": "ada@lovelace.example"}, Author(), expected={"email": email})
+    # The version the refusal named overwrites on purpose; the same value saved meanwhile is no conflict.
+    records.update_record(record, {"phone": "+1 555 0142"}, Author(), expected={"phone": caught.value.context["version"]})
+    records.update_record(record, {"phone": "+1 555 0142"}, Author(), expected={"phone": read})
+    assert Record.objects.get(pk=record.pk).properties["phone"] == "+1 555 0142"
 
 
 def test_clearing_a_required_value_fails():
