@@ -37,10 +37,10 @@ def shown(raw: Any) -> str:
     """A value as an error message quotes it: cut short, and never failing itself (Python will
     not turn an int of more than 4,300 digits into text)."""
     try:
-        shown = repr(raw)
+        quoted = repr(raw)
     except ValueError:
         return "a number too long to show"
-    return shown if len(shown) <= 200 else shown[:200] + "..."
+    return quoted if len(quoted) <= 200 else quoted[:200] + "..."
 
 
 @dataclass

@@ -19,6 +19,7 @@ OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "
              "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
 COMPARE = {"EQ": "=", "LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
 MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 6, 18
+MAX_TOKEN_LENGTH = 1_000
 
 
 @dataclass
@@ -111,6 +112,8 @@ class Compiler:
                 raise _invalid(f"{operator} needs a word, not {shown(item.value)}", name) from None
             if not token:
                 raise _invalid(f"{operator} needs a value", name)
+            if len(token) > MAX_TOKEN_LENGTH:  # SQLite refuses a LIKE pattern over 50,000 bytes
+                raise _invalid(f"{operator} takes at most {MAX_TOKEN_LENGTH} characters", name)
             pattern = token.replace("\\", "").replace("%", "").replace("_", "")
             pattern = pattern.replace("*", "%") if "*" in pattern else f"%{pattern}%"
             text = f"lower({storage.text_sql(name)})"

@@ -80,6 +80,7 @@ def run(schema, ids, filters: list[Filter]) -> tuple[list[int], int] | Validatio
 @example(operator="CONTAINS_TOKEN", value="a\x00", high=None, values=[])  # NUL in a LIKE pattern on PostgreSQL
 @example(operator="EQ", value=10**30, high=None, values=[])  # an id or a number beyond 64 bits
 @example(operator="CONTAINS_TOKEN", value="2024", high=None, values=[])  # on createdate: lower(timestamp) on PostgreSQL
+@example(operator="CONTAINS_TOKEN", value="x" * 60_000, high=None, values=[])  # too long a LIKE pattern for SQLite
 @example(operator="CONTAINS_TOKEN", value="\ud800", high=None, values=[])
 @example(operator="NOT_CONTAINS_TOKEN", value=10**5000, high=None, values=[])
 @example(operator="EQ", value=10**5000, high=None, values=[])  # more digits than Python turns into text
