@@ -33,6 +33,16 @@ class PropertyValueError(ValueError):
         self.code = code
 
 
+def shown(raw: Any) -> str:
+    """A value as an error message quotes it: cut short, and never failing itself (Python will
+    not turn an int of more than 4,300 digits into text)."""
+    try:
+        quoted = repr(raw)
+    except ValueError:
+        return "a number too long to show"
+    return quoted if len(quoted) <= 200 else quoted[:200] + "..."
+
+
 @dataclass
 class WriteContext:
     """What validation needs from the database, loaded once per write (or batch), not per value."""
@@ -77,10 +87,22 @@ class PropertyType:
     @staticmethod
     def text(raw: Any) -> str:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-            raise PropertyValueError(f"{raw!r} is not a text value", "INVALID_TYPE")
-        value = str(raw)
+            raise PropertyValueError(f"{shown(raw)} is not a text value", "INVALID_TYPE")
+        try:
+            value = str(raw)
+        except ValueError:  # an int of more digits than Python turns into text
+            raise PropertyValueError(f"is longer than {MAX_STRING_LENGTH} characters", "TOO_LONG") from None
         if len(value) > MAX_STRING_LENGTH:
             raise PropertyValueError(f"is longer than {MAX_STRING_LENGTH} characters", "TOO_LONG")
+        # PostgreSQL cannot store NUL in text or jsonb, and neither database a lone surrogate
+        # (JSON's "\ud800"): refused here rather than failing in the database.
+        if "\x00" in value:
+            raise PropertyValueError("contains a NUL character", "INVALID_VALUE")
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise PropertyValueError("is not valid Unicode text", "INVALID_VALUE") from None
         return value
 
 
@@ -130,7 +152,7 @@ class UrlType(PropertyType):
         try:
             self.validator(value)
         except ValidationError:
-            raise PropertyValueError(f"{raw!r} is not a valid URL", "INVALID_URL") from None
+            raise PropertyValueError(f"{shown(raw)} is not a valid URL", "INVALID_URL") from None
         return value
 
 
@@ -144,7 +166,7 @@ class DomainType(PropertyType):
         value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value).split("/")[0].split("?")[0]
         value = value.split("@")[-1].split(":")[0].removeprefix("www.")
         if not self.PATTERN.match(value):
-            raise PropertyValueError(f"{raw!r} is not a valid domain", "INVALID_DOMAIN")
+            raise PropertyValueError(f"{shown(raw)} is not a valid domain", "INVALID_DOMAIN")
         return value
 
 
@@ -154,20 +176,20 @@ class PhoneType(PropertyType):
     def normalise(self, prop, raw, ctx):
         value = " ".join(self.text(raw).split())
         if not self.PATTERN.match(value) or sum(c.isdigit() for c in value) < 3:
-            raise PropertyValueError(f"{raw!r} is not a valid phone number", "INVALID_PHONE_NUMBER")
+            raise PropertyValueError(f"{shown(raw)} is not a valid phone number", "INVALID_PHONE_NUMBER")
         return value
 
 
 class NumberType(PropertyType):
     def normalise(self, prop, raw, ctx):
         if isinstance(raw, bool):
-            raise PropertyValueError(f"{raw!r} is not a number", "INVALID_NUMBER")
+            raise PropertyValueError(f"{shown(raw)} is not a number", "INVALID_NUMBER")
         try:
             number = Decimal(raw.strip() if isinstance(raw, str) else str(raw))
         except (InvalidOperation, TypeError, ValueError):
-            raise PropertyValueError(f"{raw!r} is not a number", "INVALID_NUMBER") from None
+            raise PropertyValueError(f"{shown(raw)} is not a number", "INVALID_NUMBER") from None
         if not number.is_finite() or abs(number) >= Decimal(10) ** 18:
-            raise PropertyValueError(f"{raw!r} is not a finite number within range", "INVALID_NUMBER")
+            raise PropertyValueError(f"{shown(raw)} is not a finite number within range", "INVALID_NUMBER")
         if number == number.to_integral_value():
             return int(number)
         return float(number)
@@ -193,12 +215,12 @@ class BoolType(PropertyType):
     def normalise(self, prop, raw, ctx):
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
+        text = self.text(raw).strip().lower() if isinstance(raw, str | int | float | Decimal) else ""
         if text in self.TRUE:
             return True
         if text in self.FALSE:
             return False
-        raise PropertyValueError(f"{raw!r} is not true or false", "INVALID_BOOLEAN")
+        raise PropertyValueError(f"{shown(raw)} is not true or false", "INVALID_BOOLEAN")
 
     def to_api(self, value):
         return "true" if value else "false"
@@ -213,7 +235,7 @@ def _epoch_ms(raw: Any) -> datetime | None:
             # Integer arithmetic: int(raw) / 1000 as a float can lose the last millisecond.
             return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(raw))
         except (OverflowError, OSError, ValueError):
-            raise PropertyValueError(f"{raw!r} is out of range for a date", "INVALID_DATE") from None
+            raise PropertyValueError(f"{shown(raw)} is out of range for a date", "INVALID_DATE") from None
     return None
 
 
@@ -227,13 +249,13 @@ class DateTimeType(PropertyType):
             try:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
             except ValueError:
-                raise PropertyValueError(f"{raw!r} is not a date and time (ISO 8601 or epoch milliseconds)", "INVALID_DATE") from None
+                raise PropertyValueError(f"{shown(raw)} is not a date and time (ISO 8601 or epoch milliseconds)", "INVALID_DATE") from None
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
         try:
             return format_datetime(moment)
         except OverflowError:
-            raise PropertyValueError(f"{raw!r} is out of range for a date", "INVALID_DATE") from None
+            raise PropertyValueError(f"{shown(raw)} is out of range for a date", "INVALID_DATE") from None
 
 
 class DateType(PropertyType):
@@ -248,11 +270,14 @@ class DateType(PropertyType):
                     return date.fromisoformat(text).isoformat()
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
-                raise PropertyValueError(f"{raw!r} is not a date (YYYY-MM-DD)", "INVALID_DATE") from None
+                raise PropertyValueError(f"{shown(raw)} is not a date (YYYY-MM-DD)", "INVALID_DATE") from None
             if moment.tzinfo is not None:
-                moment = moment.astimezone(UTC)
+                try:
+                    moment = moment.astimezone(UTC)
+                except OverflowError:  # "0001-01-01T00:00:00+01:00" is in year 0 in UTC
+                    raise PropertyValueError(f"{shown(raw)} is out of range for a date", "INVALID_DATE") from None
         if moment.time() != time(0):
-            raise PropertyValueError(f"{raw!r} is not midnight UTC, as a date must be", "INVALID_DATE")
+            raise PropertyValueError(f"{shown(raw)} is not midnight UTC, as a date must be", "INVALID_DATE")
         return moment.date().isoformat()
 
 

@@ -12,13 +12,14 @@ from django.db import connection
 
 from scheda.errors import FieldError, ValidationFailed
 from scheda.objects.services import PIPELINE_PROPERTIES, Schema
-from scheda.objects.types import DateTimeType, PropertyValueError, WriteContext
+from scheda.objects.types import DateTimeType, PropertyType, PropertyValueError, WriteContext, shown
 from scheda.records import search, storage
 
 OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
              "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
 COMPARE = {"EQ": "=", "LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
 MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 6, 18
+MAX_TOKEN_LENGTH = 1_000
 
 
 @dataclass
@@ -59,9 +60,12 @@ class Compiler:
         if name in storage.COLUMNS:
             if name == "hs_object_id":
                 try:
-                    return "%s", int(str(raw))
+                    record_id = int(str(raw))
                 except ValueError:
-                    raise _invalid(f"{raw!r} is not a record id", name) from None
+                    record_id = -1
+                if not 0 <= record_id < 2**63:  # beyond a 64-bit id the database driver fails
+                    raise _invalid(f"{shown(raw)} is not a record id", name)
+                return "%s", record_id
             try:
                 moment = DateTimeType().normalise(self.schema.properties[name], raw, self.ctx)
             except PropertyValueError as exc:
@@ -69,13 +73,13 @@ class Compiler:
             parsed = datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
             return "%s", connection.ops.adapt_datetimefield_value(parsed)
         prop = self.schema.properties[name]
-        if name in PIPELINE_PROPERTIES and not prop.options:
-            value: Any = str(raw)
-        else:
-            try:
+        try:
+            if name in PIPELINE_PROPERTIES and not prop.options:
+                value: Any = PropertyType.text(raw)  # a pipeline or stage id: any text, checked like one
+            else:
                 value = self.schema.types[name].normalise(prop, raw, self.ctx)
-            except PropertyValueError as exc:
-                raise _invalid(f"Filter on {name}: {exc.message}", name) from None
+        except PropertyValueError as exc:
+            raise _invalid(f"Filter on {name}: {exc.message}", name) from None
         return storage.compare_param(), storage.encode(value)
 
     def text_index(self, name: str, token: str) -> tuple[str, list] | None:
@@ -98,9 +102,18 @@ class Compiler:
         if operator == "NOT_HAS_PROPERTY":
             return f"{column} IS NULL", []
         if operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-            token = str(item.value if item.value is not None else "").strip().lower()
+            if name in storage.COLUMNS:  # an id or a timestamp: PostgreSQL has no lower() of one
+                raise _invalid(f"{operator} works on text values, not on {name}", name)
+            try:
+                # PostgreSQL refuses NUL in a pattern; no stored value holds one (scheda.objects.types).
+                token = str(item.value if item.value is not None else "").replace("\x00", "").strip().lower()
+                token.encode()
+            except ValueError:  # an int too long to show, or a lone surrogate no database takes
+                raise _invalid(f"{operator} needs a word, not {shown(item.value)}", name) from None
             if not token:
                 raise _invalid(f"{operator} needs a value", name)
+            if len(token) > MAX_TOKEN_LENGTH:  # SQLite refuses a LIKE pattern over 50,000 bytes
+                raise _invalid(f"{operator} takes at most {MAX_TOKEN_LENGTH} characters", name)
             pattern = token.replace("\\", "").replace("%", "").replace("_", "")
             pattern = pattern.replace("*", "%") if "*" in pattern else f"%{pattern}%"
             text = f"lower({storage.text_sql(name)})"
