@@ -25,6 +25,7 @@ def setup(name: str, reads: int = 200) -> argparse.Namespace:
     args = parser.parse_args()
     os.environ["SCHEDA_DATA_DIR"] = str(Path(args.data_dir or tempfile.mkdtemp(prefix=f"scheda-bench-{name}-")))
     os.environ["DJANGO_SETTINGS_MODULE"] = "scheda.settings"
+    os.environ.setdefault("SCHEDA_LOG_LEVEL", "WARNING")  # a line per request would be most of the output
     pg_url = os.environ.get("BENCH_DATABASE_URL", "")
     if pg_url and not args.data_dir:
         import psycopg

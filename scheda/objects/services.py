@@ -262,12 +262,12 @@ def create_property(object_type: ObjectType, data: dict[str, Any], user=None, hu
     prop = PropertyDefinition.objects.create(
         object_type=object_type, name=data["name"], hubspot_defined=hubspot_defined,
         created_by=user, updated_by=user, **fields)
-    _index(prop)
+    index_property(prop)
     schema_changed()
     return prop
 
 
-def _index(prop: PropertyDefinition) -> None:
+def index_property(prop: PropertyDefinition) -> None:
     if prop.name in storage.COLUMNS:
         return
     if not prop.unique and not (prop.indexed and type_for(prop).indexed):
@@ -309,7 +309,7 @@ def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -
     prop.updated_by = user
     prop.save()
     if retype:
-        _index(prop)
+        index_property(prop)
     schema_changed()
     return prop
 

@@ -62,6 +62,11 @@ def create_property_index(prop: PropertyDefinition) -> None:
     unique = ""
     if prop.unique:
         unique, where = "UNIQUE ", f"{where} AND {ACTIVE}"
+    elif connection.vendor == "postgresql":
+        # Pages sort by (value, id): with the id in the key PostgreSQL reads a page's 25 rows from
+        # the index in order, where (value) alone made it sort every record sharing the first
+        # value (SQLite's index ends with the rowid by itself). docs/DECISIONS.md 21.
+        expression = f"{expression}, id"
     if connection.vendor == "postgresql":
         # PostgreSQL refuses to index a table with deferred foreign-key checks pending (records
         # written earlier in this transaction): run them now; they stay deferred afterwards.
