@@ -4,11 +4,13 @@ scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -279,6 +281,14 @@ class IndexCompiler(Compiler):
                 ranges = [(f"{column} = {mark} AND {by_id}", [param, after], by_id_only), (f"{column} {later} {mark}", [param], by_value)]
                 ranges += [(f"{column} IS NULL", [], by_id_only)] if down and not never_empty else []
         where, params = self.where(query)
+        with index_scans(query, ordered=True) if self.dense else nullcontext():
+            ids = self.read_ranges(query, where, params, ranges, limit)
+        more = len(ids) > limit
+        ids = ids[:limit]
+        return ids, (ids[-1] if more and ids else None)
+
+    def read_ranges(self, query: Query, where: str, params: list[Any], ranges: list[tuple[str, list[Any], str]],
+                    limit: int) -> list[int]:
         ids: list[int] = []
         for condition, extra, ordering in ranges:
             with connection.cursor() as cursor:
@@ -287,9 +297,7 @@ class IndexCompiler(Compiler):
                 ids += [r[0] for r in cursor.fetchall()]
             if len(ids) > limit:
                 break
-        more = len(ids) > limit
-        ids = ids[:limit]
-        return ids, (ids[-1] if more and ids else None)
+        return ids
 
 
 def page_of(schema: Schema, query: Query, *, after: int | None = None, before: int | None = None,
@@ -329,6 +337,30 @@ def owner_index(schema: Schema, query: Query) -> str:
     return f' INDEXED BY "{storage.index_name(prop)}"'
 
 
+@contextmanager
+def index_scans(query: Query, *, ordered: bool = False) -> Iterator[None]:
+    """PostgreSQL plans a LIMIT as if the matches were spread evenly over the table, but records of
+    every type share it and each type's were mostly written together: a sequential scan for the
+    first 10,001 customers reads every company first, and a bitmap scan cannot stop early (it
+    reads all 167k customers of data set L before returning one). So a capped count, and a page
+    read in its sort index's order (`ordered`: past the cap, as SQLite's INDEXED BY), are planned
+    with index scans only; a text search keeps bitmap scans, the only ones its GIN index has
+    (docs/DECISIONS.md 21). On SQLite, nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
+    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort"] if ordered else [])]
+    # SET and RESET rather than SET LOCAL in a transaction of its own: two round trips, not four.
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET {name} = off" for name in off))
+        try:
+            yield
+        finally:
+            with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
+                cursor.execute("; ".join(f"RESET {name}" for name in off))
+
+
 def cap_for(query: Query) -> int:
     narrowed = query.owners is not None and bool(query.filter_groups or query.text)
     return RESTRICTED_COUNT_CAP if narrowed else COUNT_CAP
@@ -339,7 +371,7 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
     every matching row, so past the cap it stops (docs/DECISIONS.md 13)."""
     cap = cap or COUNT_CAP
     where, params = compiler.where(query)
-    with connection.cursor() as cursor:
+    with index_scans(query), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM records_record{owner_index(compiler.schema, query)}"
                        f" WHERE {where} LIMIT %s) capped", [*params, cap + 1])
         count = cursor.fetchone()[0]

@@ -85,12 +85,13 @@ def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **o
         process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), *flags],
                                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}{ready_path}", timeout=2)
+            # The first answer builds the schema: on a busy machine it takes seconds.
+            urllib.request.urlopen(f"{url}{ready_path}", timeout=10)
             return process, url
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     process.kill()
     pytest.fail(f"scheda serve did not start: {log.read_text(errors='replace')[-4000:]}")

@@ -29,7 +29,7 @@ def plans(query: Query) -> list[str]:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("SET LOCAL enable_sort = off")  # a sort stays in the plan only if none can avoid it
         cursor.execute("SET LOCAL enable_incremental_sort = off")
-        for executed in captured.captured_queries:
+        for executed in (q for q in captured.captured_queries if q["sql"].startswith("SELECT")):
             cursor.execute("EXPLAIN " + executed["sql"])
             found.append(" | ".join(row[0] for row in cursor.fetchall()))
     return found
@@ -42,3 +42,47 @@ def test_a_page_sorted_by_a_property_sorts_nothing(descending):
     by_value = [plan for plan in found if "IS NOT NULL" in plan]
     assert by_value and all("_lastname" in plan for plan in by_value), found
     assert not any("Sort" in plan for plan in found), found
+
+
+def test_a_capped_count_reads_an_index_and_stops_at_the_cap():
+    """A sequential scan would read the other types' rows first; a bitmap scan every match
+    before the first (savedviews.index.index_scans)."""
+    from scheda.savedviews.index import count_of
+
+    schema = load_schema("contacts")
+    services.create_records(schema.object_type, [{"lifecyclestage": "customer"} for _ in range(30)], Author())
+    query = Query(filter_groups=[[Filter("lifecyclestage", "EQ", "customer")]])
+    with CaptureQueriesContext(connection) as captured:
+        assert count_of(IndexCompiler(schema), query, 10) == (10, True)
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sql[0] == "SET enable_seqscan = off; SET enable_bitmapscan = off" and sql[-1].startswith("RESET"), sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql[0])
+        cursor.execute("EXPLAIN " + sql[1])
+        plan = " | ".join(row[0] for row in cursor.fetchall())
+        cursor.execute(sql[-1])
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+    assert "Index Scan using rp_" in plan and "lifecyclestage" in plan and "Bitmap" not in plan, plan
+
+
+def test_a_text_search_keeps_its_bitmap_scans():
+    from scheda.savedviews.index import index_scans
+
+    with CaptureQueriesContext(connection) as captured, index_scans(Query(text="rossi")):
+        pass
+    assert [q["sql"] for q in captured.captured_queries] == ["SET enable_seqscan = off", "RESET enable_seqscan"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_query_leaves_the_planner_as_it_was():
+    """Outside a transaction the SET would outlive the request on a kept connection."""
+    from django.db import DatabaseError
+
+    from scheda.savedviews.index import index_scans
+
+    with pytest.raises(DatabaseError), index_scans(Query()), connection.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM records_record")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
