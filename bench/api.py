@@ -28,11 +28,15 @@ parser.add_argument("--size", choices=["S", "L"], default="S")
 parser.add_argument("--seconds", type=float, default=10)
 parser.add_argument("--clients", type=int, default=4)
 parser.add_argument("--searches", type=int, default=300)
+parser.add_argument("--data-dir", help="reuse a data dir (and BENCH_DATABASE_URL's database) holding a generated data set")
 args = parser.parse_args()
 
 env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
-env["SCHEDA_DATA_DIR"] = tempfile.mkdtemp(prefix="scheda-bench-api-")
-if os.environ.get("BENCH_DATABASE_URL"):
+env["SCHEDA_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="scheda-bench-api-")
+env["SCHEDA_LOG_LEVEL"] = "WARNING"
+if args.data_dir and os.environ.get("BENCH_DATABASE_URL"):
+    env["SCHEDA_DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+elif os.environ.get("BENCH_DATABASE_URL"):
     import psycopg
 
     url = os.environ["BENCH_DATABASE_URL"]
@@ -52,8 +56,9 @@ scheda("migrate", "--verbosity", "0")
 print(f"Scheda API bench: data set {args.size}, {os.cpu_count()} cores, "
       f"{'PostgreSQL' if 'SCHEDA_DATABASE_URL' in env else 'SQLite'}")
 started = time.perf_counter()
-scheda("generate", "--size", args.size, "--quiet")
-print(f"  generated data set {args.size} in {time.perf_counter() - started:.0f} s")
+if not args.data_dir:
+    scheda("generate", "--size", args.size, "--quiet")
+    print(f"  generated data set {args.size} in {time.perf_counter() - started:.0f} s")
 token = scheda("token", "create", "--name", "bench")
 with socket.socket() as sock:
     sock.bind(("127.0.0.1", 0))
