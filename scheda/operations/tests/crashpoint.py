@@ -112,6 +112,7 @@ def setup(tag: str, merges: int, merged: int, emails: int) -> None:
 
     owner = accounts.create_user("owner@example.com", "a-long-password-3", first_name="Olga", last_name="Owner")
     _token, secret = accounts.create_token("crash")
+    accounts.create_token("doomed")  # revoked by a process killed before the audit event
     author = records.Author(records.Source.IMPORT, "setup", owner)
     company = records.create_record("companies", {"name": f"Crash {tag}", "domain": f"{tag}.example.com"}, author)
     pairs = []

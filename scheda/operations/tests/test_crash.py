@@ -39,6 +39,7 @@ CREATE = "scheda.records.services:create_records"
 MERGE = "scheda.records.services:merge_records"
 UNMERGE = "scheda.records.services:unmerge"
 LOG_EMAIL = "scheda.activities.services:log_email_message"
+REVOKE_TOKEN = "scheda.accounts.services:revoke_token"
 # Points inside the transactions, each after some of the operation's rows are written.
 INDEX_TEXT = "scheda.records.storage:index_text"  # a create: the records are in, nothing else
 ASSOCIATE = "scheda.associations.services:associate_many"  # a create: records, text, history in
@@ -47,7 +48,8 @@ INSERT_ASSOCIATIONS = "scheda.associations.services:_insert"  # (un)merge: old a
 MERGE_VALUES = "scheda.records.services:update_records"  # merge: all but the values and the files
 TIMELINE_EVENT = "scheda.activities.timeline:event"  # merge: associations moved, the event next
 SET_ATTACHMENT_IDS = "scheda.records.services:update_record"  # e-mail: files written, their rows in
-POINTS = [INDEX_TEXT, ASSOCIATE, TIMELINE, INSERT_ASSOCIATIONS, MERGE_VALUES, TIMELINE_EVENT, SET_ATTACHMENT_IDS]
+AUDIT = "scheda.accounts.services:audit"  # an account change: made, its audit event next
+POINTS = [INDEX_TEXT, ASSOCIATE, TIMELINE, INSERT_ASSOCIATIONS, MERGE_VALUES, TIMELINE_EVENT, SET_ATTACHMENT_IDS, AUDIT]
 MERGES, MERGED, EMAILS = 6, 3, 4  # what setup makes: one per test that uses it
 
 
@@ -109,11 +111,15 @@ class Site:
         opener.open(urllib.request.Request(f"{self.url}/login/", data=urllib.parse.urlencode(fields).encode()))
         assert any(c.name == "sessionid" for c in self.cookies)
 
-    def child(self, name: str, **arguments: Any) -> subprocess.Popen:
-        """A child process running one of crashpoint.py's functions, with the stops."""
+    def child(self, *args: str) -> subprocess.Popen:
+        """A child process running a `scheda` command, with the stops."""
         with (self.data_dir / "child.log").open("ab") as log:
-            return subprocess.Popen([sys.executable, "-m", CHILD, "run", name, json.dumps(arguments)], cwd=ROOT,
-                                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            return subprocess.Popen([sys.executable, "-m", CHILD, *args], cwd=ROOT, env=self.env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+
+    def run(self, name: str, **arguments: Any) -> subprocess.Popen:
+        """A child process running one of crashpoint.py's functions, with the stops."""
+        return self.child("run", name, json.dumps(arguments))
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +139,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     assert made.returncode == 0, made.stderr
     plan = data_dir / "plan.json"
     plan.write_text(json.dumps({"operation": "", "at": "", "marker": ""}))
-    env.update(CRASH_PLAN=str(plan), CRASH_OPERATIONS=",".join([CREATE, MERGE, UNMERGE, LOG_EMAIL]),
+    env.update(CRASH_PLAN=str(plan), CRASH_OPERATIONS=",".join([CREATE, MERGE, UNMERGE, LOG_EMAIL, REVOKE_TOKEN]),
                CRASH_POINTS=",".join(POINTS))
     process, url = start_server(env, "/login/", module=CHILD, threads=4)
     try:
@@ -262,7 +268,7 @@ def test_batch_create_through_the_api_killed(site, at):
 @pytest.mark.parametrize("at", [TIMELINE])
 def test_batch_create_through_the_service_killed(site, at):
     tag = f"s{uuid.uuid4().hex[:10]}"
-    crash(site, CREATE, at, lambda: site.child("create_contacts", tag=tag, count=100, company=site.ids["company"]))
+    crash(site, CREATE, at, lambda: site.run("create_contacts", tag=tag, count=100, company=site.ids["company"]))
     assert created(site, tag) == NOTHING
     check_invariants(site)
 
@@ -327,10 +333,10 @@ def test_merge_through_the_api_killed(site, pool, at):
     check_invariants(site)
 
 
-@pytest.mark.parametrize("at", [TIMELINE_EVENT, "committed"])
+@pytest.mark.parametrize("at", [TIMELINE_EVENT])
 def test_merge_through_the_service_killed(site, pool, at):
     pair = pool["merges"].pop()
-    crash(site, MERGE, at, lambda: site.child("merge", primary=pair["primary"], merged=pair["merged"]))
+    crash(site, MERGE, at, lambda: site.run("merge", primary=pair["primary"], merged=pair["merged"]))
     expected = after_merge(site, pair, merge_id(site, pair)) if at == "committed" else before_merge(site, pair)
     assert merge_state(site, pair) == expected
     check_invariants(site)
@@ -426,3 +432,12 @@ def test_email_import_killed(site, pool, at):
             Server("", "", site.env).scheda("sweep_files", "--older-than", "0")
             assert stray_files(site, tag) == []
     check_invariants(site)
+
+
+# --- an account change and its audit event ---------------------------------------------------------
+
+
+def test_token_revoke_killed_before_its_audit_event(site):
+    crash(site, REVOKE_TOKEN, AUDIT, lambda: site.child("token", "revoke", "--name", "doomed"))
+    assert site.db.rows("SELECT revoked_at FROM accounts_apitoken WHERE name = 'doomed'") == [(None,)]
+    assert site.db.value("SELECT count(*) FROM accounts_auditevent WHERE kind = 'token_revoked'") == 0
