@@ -417,7 +417,7 @@ def sweep_files(older_than: timedelta) -> list[str]:
     for model in apps.get_models():
         for model_field in model._meta.get_fields():
             if isinstance(model_field, FileField):
-                kept.update(model.objects.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True))
+                kept.update(model._default_manager.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True))
     limit = timezone.now() - older_than
     swept: list[str] = []
     folders = [""] if default_storage.exists("") else []
