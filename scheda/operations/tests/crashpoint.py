@@ -3,7 +3,7 @@
 `python -m scheda.operations.tests.crashpoint ARGS...` runs `scheda ARGS...` (`serve`), or with
 `run NAME JSON` one of the functions below, with stops installed. CRASH_OPERATIONS names the
 service functions ("module:function", comma-separated) that arm a stop, CRASH_POINTS the
-functions ("module:function" or "module:Class.method") a stop may be put before. When a thread
+functions ("module:function") a stop may be put before. When a thread
 enters an operation, it reads the JSON file CRASH_PLAN: {"operation", "at", "marker"}. If the
 plan names this operation, the thread stops at `at`, which is
 - one of CRASH_POINTS: just before that function is called, inside the operation's transaction,
@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 # HubSpot's unlabeled contact-to-company association type.
 CONTACT_TO_COMPANY = 279
@@ -39,12 +38,10 @@ def _stop(marker: str) -> None:
 
 
 def _patch(path: str, wrap) -> None:
+    """Replace a module's function: its callers look it up in the module at each call."""
     module_name, _, name = path.partition(":")
-    owner: Any = importlib.import_module(module_name)
-    *classes, attribute = name.split(".")
-    for part in classes:
-        owner = getattr(owner, part)
-    setattr(owner, attribute, wrap(path, getattr(owner, attribute)))
+    module = importlib.import_module(module_name)
+    setattr(module, name, wrap(path, getattr(module, name)))
 
 
 def install(operations: list[str], points: list[str], plan_file: str) -> None:
