@@ -1,7 +1,7 @@
 """Issue 7, crash safety: a process killed with SIGKILL in the middle of a batch create, a merge,
-an undo of a merge or an e-mail import leaves the database as it was before the operation or as
+an undo of a merge, an e-mail import or a token revoke leaves the database as it was before the operation or as
 it is after it, all of it: records, their history, the text index, associations, timeline
-entries, merge rows, attachment rows and their files.
+entries, merge rows, attachment rows and their files, audit events.
 
 Each operation runs in a real process of its own: a `scheda serve` worker answering the real
 HTTP request, or a child running the service. crashpoint.py stops it at a point inside the
@@ -50,7 +50,7 @@ TIMELINE_EVENT = "scheda.activities.timeline:event"  # merge: associations moved
 SET_ATTACHMENT_IDS = "scheda.records.services:update_record"  # e-mail: files written, their rows in
 AUDIT = "scheda.accounts.services:audit"  # an account change: made, its audit event next
 POINTS = [INDEX_TEXT, ASSOCIATE, TIMELINE, INSERT_ASSOCIATIONS, MERGE_VALUES, TIMELINE_EVENT, SET_ATTACHMENT_IDS, AUDIT]
-MERGES, MERGED, EMAILS = 6, 3, 4  # what setup makes: one per test that uses it
+MERGES, MERGED, EMAILS = 5, 3, 4  # what setup makes: one per test that uses it
 
 
 class Fresh:
