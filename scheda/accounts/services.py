@@ -76,6 +76,7 @@ def create_token(name: str, scopes: list[str] | None = None, user: User | None =
     return token, secret
 
 
+@transaction.atomic
 def revoke_token(token: ApiToken, by: User | None = None) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
@@ -198,6 +199,7 @@ def password_reset_requested(email: str, ip: str | None) -> bool:
     return allowed
 
 
+@transaction.atomic
 def set_password(user: User, password: str, *, ip: str | None, reset: bool = False) -> User:
     """A user's new password (already validated by the form), chosen on the "Change password" page
     or through a reset link. Every other session of the user ends (Django checks a session's
@@ -277,6 +279,7 @@ def accept_invitation(user: User, password: str) -> User:
     return user
 
 
+@transaction.atomic
 def set_active(user: User, active: bool, by: User | None) -> User:
     """Deactivate (or reactivate) a user. A deactivated user cannot sign in and their tokens stop
     working; the records they own keep them as owner, and their owner history stays."""
@@ -339,6 +342,7 @@ def save_team(team: Team | None, name: str, members: list[User], by: User | None
     return team
 
 
+@transaction.atomic
 def delete_team(team: Team, by: User | None) -> None:
     name = team.name
     team.delete()
@@ -404,6 +408,7 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     return permission_set
 
 
+@transaction.atomic
 def delete_permission_set(permission_set: PermissionSet, by: User | None) -> None:
     if permission_set.is_default:  # users without a set would silently get the built-in rules
         raise Conflict("The default permission set cannot be deleted: make another one the default first",
@@ -419,6 +424,7 @@ def delete_permission_set(permission_set: PermissionSet, by: User | None) -> Non
 # --- the tier -------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def set_tier(tier: str, by: User | None) -> str:
     from scheda.objects.services import schema_changed
 

@@ -402,3 +402,31 @@ def _delete_files(names: list[str]) -> None:
 
     for name in names:
         default_storage.delete(name)
+
+
+def sweep_files(older_than: timedelta) -> list[str]:
+    """Delete uploaded files no row points at: a file is written before the transaction that
+    records it commits, so a process killed in between, or a write that failed, leaves one
+    behind; so does a kill between a delete's commit and the file's removal. Files younger than
+    `older_than` are kept: their upload may not have committed yet. Returns the deleted names."""
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+    from django.db.models import FileField
+
+    kept: set[str] = set()
+    for model in apps.get_models():
+        for model_field in model._meta.get_fields():
+            if isinstance(model_field, FileField):
+                kept.update(model._default_manager.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True))
+    limit = timezone.now() - older_than
+    swept: list[str] = []
+    folders = [""] if default_storage.exists("") else []
+    while folders:
+        folder = folders.pop()
+        children, names = default_storage.listdir(folder)
+        folders += [f"{folder}{child}/" for child in children]
+        for name in (f"{folder}{n}" for n in names):
+            if name not in kept and default_storage.get_modified_time(name) < limit:
+                default_storage.delete(name)
+                swept.append(name)
+    return sorted(swept)

@@ -355,6 +355,7 @@ def get_group(object_type: ObjectType, name: str) -> PropertyGroup:
     return found
 
 
+@transaction.atomic
 def update_group(group: PropertyGroup, label: str | None = None, display_order: int | None = None) -> PropertyGroup:
     if label is not None and not label.strip():
         raise ValidationFailed("A group needs a label", [FieldError("A group needs a label", "REQUIRED_FIELD", "label")])
@@ -367,6 +368,7 @@ def update_group(group: PropertyGroup, label: str | None = None, display_order: 
     return group
 
 
+@transaction.atomic
 def archive_group(group: PropertyGroup) -> None:
     """Archive a property group; refused while active properties are in it (move them first)."""
     held = list(PropertyDefinition.objects.filter(object_type=group.object_type, group_name=group.name, archived=False)
@@ -380,6 +382,7 @@ def archive_group(group: PropertyGroup) -> None:
 
 
 
+@transaction.atomic
 def create_group(object_type: ObjectType, name: str, label: str, display_order: int = -1) -> PropertyGroup:
     if not storage.PROPERTY_NAME.match(name or ""):
         raise ValidationFailed("A group name has only a-z, 0-9 and _", [FieldError("Invalid group name", "INVALID_NAME", "name")])

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from scheda.accounts import services
 from scheda.accounts.models import PermissionSet, Team
@@ -24,12 +25,13 @@ class Command(BaseCommand):
             if permission_set is None:
                 raise CommandError(f"No permission set named {options['permission_set']!r}")
         try:
-            user = services.create_user(options["email"], options["password"], superuser=options["superuser"],
-                                        first_name=options["first_name"], last_name=options["last_name"])
-            teams = [Team.objects.get_or_create(name=name)[0] for name in options["team"]]
-            if permission_set is not None or teams:
-                services.set_user_access(user, None, permission_set=permission_set, superuser=user.is_superuser,
-                                         teams=teams, primary_team=teams[0] if teams else None)
+            with transaction.atomic():  # the user with their access, or no user
+                user = services.create_user(options["email"], options["password"], superuser=options["superuser"],
+                                            first_name=options["first_name"], last_name=options["last_name"])
+                teams = [Team.objects.get_or_create(name=name)[0] for name in options["team"]]
+                if permission_set is not None or teams:
+                    services.set_user_access(user, None, permission_set=permission_set, superuser=user.is_superuser,
+                                             teams=teams, primary_team=teams[0] if teams else None)
         except SchedaError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Created {'superuser' if user.is_superuser else 'user'} {user.email}")
