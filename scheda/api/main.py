@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from scheda.api.auth import TokenAuth
 from scheda.api.errors import error_response, internal_error, pydantic_errors, scheda_error
 from scheda.errors import FieldError, SchedaError
 
-api = NinjaAPI(
+
+class CrmApi(NinjaAPI):
+    """The OpenAPI document depends on the routes alone, fixed at import; building it takes about
+    a second (several on a busy machine), so a process builds it once per root path."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.openapi_built: dict[str, OpenAPISchema] = {}
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        prefix = self.get_root_path(path_params or {}) if path_prefix is None else path_prefix
+        if prefix not in self.openapi_built:
+            self.openapi_built[prefix] = super().get_openapi_schema(path_prefix=prefix)
+        return self.openapi_built[prefix]
+
+
+api = CrmApi(
     title="Scheda CRM API",
     version="3",
     description="HubSpot's CRM API v3/v4, served by Scheda. Authenticate with `Authorization: Bearer <token>` "
