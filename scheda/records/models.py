@@ -33,8 +33,10 @@ class Record(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["object_type", "archived", "id"], name="record_type_archived_id"),
-            models.Index(fields=["object_type", "archived", "created_at"], name="record_type_created"),
-            models.Index(fields=["object_type", "archived", "updated_at"], name="record_type_updated"),
+            # The id breaks ties in a page's order: with it PostgreSQL reads a page after a cursor
+            # from the index (SQLite's indexes end with the rowid anyway). docs/DECISIONS.md 21.
+            models.Index(fields=["object_type", "archived", "created_at", "id"], name="record_type_created"),
+            models.Index(fields=["object_type", "archived", "updated_at", "id"], name="record_type_updated"),
         ]
 
     def __str__(self) -> str:

@@ -260,10 +260,14 @@ class IndexCompiler(Compiler):
         by_value = f"{column} {order}, records_record.id {order}"
         by_id_only = f"records_record.id {order}"
         never_empty = query.sort in storage.COLUMNS  # create and modified dates
+        # The order of the outer query when PostgreSQL walks the sort index (read_ranges): the
+        # inner query's value column, but the id alone where the inner one compares the value
+        # with one (what the inner query knows of its order does not cross the fence).
+        walk_value, walk_id = f"sort_value {order}, id {order}", f"id {order}"
         if after is None:
-            ranges: list[tuple[str, list[Any], str]] = [(f"{column} IS NOT NULL", [], by_value)]
+            ranges: list[tuple[str, list[Any], str, str]] = [(f"{column} IS NOT NULL", [], by_value, walk_value)]
             if not never_empty:  # empty values come first going up, last going down
-                ranges.insert(len(ranges) if down else 0, (f"{column} IS NULL", [], by_id_only))
+                ranges.insert(len(ranges) if down else 0, (f"{column} IS NULL", [], by_id_only, walk_value))
         else:
             with connection.cursor() as cursor:
                 # On PostgreSQL the value comes back as JSON text and is compared as jsonb again.
@@ -274,26 +278,44 @@ class IndexCompiler(Compiler):
                 return super().page(query, limit, after)
             value = row[0]
             if value is None:
-                ranges = [(f"{column} IS NULL AND {by_id}", [after], by_id_only)]
-                ranges += [] if down else [(f"{column} IS NOT NULL", [], by_value)]
+                ranges = [(f"{column} IS NULL AND {by_id}", [after], by_id_only, walk_value)]
+                ranges += [] if down else [(f"{column} IS NOT NULL", [], by_value, walk_value)]
             else:
                 mark, param = self.cursor_param(query.sort, value)
-                ranges = [(f"{column} = {mark} AND {by_id}", [param, after], by_id_only), (f"{column} {later} {mark}", [param], by_value)]
-                ranges += [(f"{column} IS NULL", [], by_id_only)] if down and not never_empty else []
+                ranges = [(f"{column} = {mark} AND {by_id}", [param, after], by_id_only, walk_id),
+                          (f"{column} {later} {mark}", [param], by_value, walk_value)]
+                ranges += [(f"{column} IS NULL", [], by_id_only, walk_value)] if down and not never_empty else []
         where, params = self.where(query)
-        with index_scans(query, ordered=True) if self.dense else nullcontext():
-            ids = self.read_ranges(query, where, params, ranges, limit)
+        ids: list[int] = []
+        with index_scans(query, ordered=True) if self.dense and postgresql else nullcontext():
+            ids = self.read_ranges(query, where, params, ranges, (column, order), limit)
         more = len(ids) > limit
         ids = ids[:limit]
         return ids, (ids[-1] if more and ids else None)
 
-    def read_ranges(self, query: Query, where: str, params: list[Any], ranges: list[tuple[str, list[Any], str]],
-                    limit: int) -> list[int]:
+    def read_ranges(self, query: Query, where: str, params: list[Any], ranges: list[tuple[str, list[Any], str, str]],
+                    sort: tuple[str, str], limit: int) -> list[int]:
         ids: list[int] = []
-        for condition, extra, ordering in ranges:
+        for condition, extra, ordering, walked in ranges:
+            sql = (f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where} AND {condition}"
+                   f" ORDER BY {ordering} LIMIT %s")
+            arguments = [*params, *extra, limit + 1 - len(ids)]
+            if self.dense and connection.vendor == "postgresql":
+                # PostgreSQL has no INDEXED BY. OFFSET 0 keeps the inner query apart from the
+                # filter, so that (with sorts and other scans made dear, `index_scans`) it can only
+                # read the sort index in order (in a range of empty or equal values the value is
+                # one, so ordering by it too names that index), and the filter outside stops it
+                # after the page: about 25 x total / matches rows.
+                # The value is a column of the inner query, so the outer ORDER BY is its order.
+                column, order = sort
+                inner = (f"SELECT *, {column} AS sort_value FROM records_record"
+                         f" WHERE object_type_id = {int(self.schema.object_type.pk)}"
+                         f" AND archived = {'TRUE' if query.archived else 'FALSE'} AND {condition}"
+                         f" ORDER BY sort_value {order}, id {order} OFFSET 0")
+                sql = f"SELECT id FROM ({inner}) records_record WHERE {where} ORDER BY {walked} LIMIT %s"
+                arguments = [*extra, *params, limit + 1 - len(ids)]
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where} AND {condition}"
-                               f" ORDER BY {ordering} LIMIT %s", [*params, *extra, limit + 1 - len(ids)])
+                cursor.execute(sql, arguments)
                 ids += [r[0] for r in cursor.fetchall()]
             if len(ids) > limit:
                 break
@@ -342,15 +364,17 @@ def index_scans(query: Query, *, ordered: bool = False) -> Iterator[None]:
     """PostgreSQL plans a LIMIT as if the matches were spread evenly over the table, but records of
     every type share it and each type's were mostly written together: a sequential scan for the
     first 10,001 customers reads every company first, and a bitmap scan cannot stop early (it
-    reads all 167k customers of data set L before returning one). So a capped count, and a page
-    read in its sort index's order (`ordered`: past the cap, as SQLite's INDEXED BY), are planned
-    with index scans only; a text search keeps bitmap scans, the only ones its GIN index has
-    (docs/DECISIONS.md 21). On SQLite, nothing."""
+    reads all 167k customers of data set L before returning one). So a capped count is planned
+    with index scans only, and a page read in its sort index's order (`ordered`) without sorts;
+    a text search keeps bitmap scans, the only ones its GIN index has (docs/DECISIONS.md 21).
+    On SQLite, nothing."""
     if connection.vendor != "postgresql":
         yield
         return
     text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
-    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort"] if ordered else [])]
+    # A sort kept anyway (of the few rows of one value) costs as much as a disabled plan does,
+    # over jit_above_cost: compiling it took 100 ms.
+    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
     # SET and RESET rather than SET LOCAL in a transaction of its own: two round trips, not four.
     with connection.cursor() as cursor:
         cursor.execute("; ".join(f"SET {name} = off" for name in off))
