@@ -25,6 +25,7 @@ database BENCH_DATABASE_URL names (made afresh unless `--data-dir` is reused).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import http.client
 import json
@@ -417,7 +418,7 @@ class Load:
         """Start `rate` actions a second for `seconds` (every action once first, so that a short
         run makes each kind), wait for the last, return what was recorded."""
         self.recorder = Recorder()
-        actions, weights = zip(*self.mix())
+        actions, weights = zip(*self.mix(), strict=True)
         rng = random.Random(seed)
         count = int(rate * seconds)
         start = time.perf_counter() + 0.1
@@ -430,10 +431,8 @@ class Load:
         return self.recorder
 
     def start(self, action, rng: random.Random, scheduled: float) -> None:
-        try:
+        with contextlib.suppress(Refused):  # recorded by `call`
             action(rng, scheduled)
-        except Refused:
-            pass  # recorded by `call`
 
 
 # --- the figures -----------------------------------------------------------------------------------
@@ -482,7 +481,7 @@ def measured_run(load: Load, server: subprocess.Popen, rate: float, seconds: flo
     recorder = load.run(rate, seconds, args.clients, args.seed)
     wall = time.perf_counter() - began
     client_after = resource.getrusage(resource.RUSAGE_SELF)
-    busy, total = (after - before for after, before in zip(machine_busy(), machine_before))
+    busy, total = (after - before for after, before in zip(machine_busy(), machine_before, strict=True))
     cpu = {"server_cpu": (cpu_seconds(server.pid) - server_before) / wall,
            "client_cpu": (client_after.ru_utime + client_after.ru_stime - client_before.ru_utime - client_before.ru_stime) / wall,
            "machine_busy": busy / total if total else 0.0, "load_before": load_before, "load_after": os.getloadavg()[0]}
