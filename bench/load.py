@@ -69,6 +69,8 @@ rng = random.Random(5)
 print(json.dumps({{"contacts": rng.sample(contacts, min(len(contacts), 5000)),
                   "companies": rng.sample(companies, min(len(companies), 2000))}}))
 """
+ACTIONS = ["record_page", "company_page", "timeline_search", "index_page", "global_search", "inline_edit", "log_note",
+           "api_create", "api_batch_create", "api_search", "api_read"]
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]
 NAMES = ["ross", "giulia", "smith", "bianchi", "taylor", "marco", "conti", "oliver"]
 TIMELINE_WORDS = ["budget", "preventivo", "demo", "contract", "zebra"]
@@ -89,6 +91,11 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=64, help="client threads: the most actions in flight at once")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", help="also write the last run's figures to this file")
+    parser.add_argument("--cost", action="store_true",
+                        help="run each action alone for --step-seconds at --rate: the server's CPU an action takes, "
+                             "and the rate the mix would saturate the machine's idle cores at")
+    parser.add_argument("--only", action="append", choices=ACTIONS,
+                        help="start only this action (repeatable): what one kind costs the server")
     return parser.parse_args(argv)
 
 
@@ -292,8 +299,9 @@ def sign_in(port: int, email: str) -> Session:
 class Load:
     """The actions of the mix, and the runs that start them at a constant rate."""
 
-    def __init__(self, port: int, token: str, sessions: list[Session], ids: dict[str, list[int]]) -> None:
-        self.port, self.token, self.sessions, self.ids = port, token, sessions, ids
+    def __init__(self, port: int, token: str, sessions: list[Session], ids: dict[str, list[int]],
+                 only: list[str] | None = None) -> None:
+        self.port, self.token, self.sessions, self.ids, self.only = port, token, sessions, ids, only
         self.local = threading.local()
         self.recorder = Recorder()
 
@@ -410,10 +418,11 @@ class Load:
     # --- the run ------------------------------------------------------------------------------
 
     def mix(self) -> list[tuple[object, int]]:
-        """Each action and its weight: out of 100 actions started."""
-        return [(self.record_page, 16), (self.company_page, 8), (self.timeline_search, 10), (self.index_page, 8),
-                (self.global_search, 8), (self.inline_edit, 5), (self.log_note, 5), (self.api_create, 8),
-                (self.api_batch_create, 4), (self.api_search, 14), (self.api_read, 14)]
+        """Each action and its weight: out of 100 actions started (with --only, those actions)."""
+        mix = [(self.record_page, 16), (self.company_page, 8), (self.timeline_search, 10), (self.index_page, 8),
+               (self.global_search, 8), (self.inline_edit, 5), (self.log_note, 5), (self.api_create, 8),
+               (self.api_batch_create, 4), (self.api_search, 14), (self.api_read, 14)]
+        return [(action, weight) for action, weight in mix if not self.only or action.__name__ in self.only]
 
     def run(self, rate: float, seconds: float, clients: int, seed: int) -> Recorder:
         """Start `rate` actions a second for `seconds` (every action once first, so that a short
@@ -499,6 +508,27 @@ def passes(figures: dict) -> bool:
     return figures["errors"] == 0 and figures["worst_kind_p95"] < TARGET_P95_MS
 
 
+def cost(load: Load, server: subprocess.Popen, args: argparse.Namespace) -> None:
+    """The server's CPU time an action takes, each alone, whatever else runs on the machine;
+    from it and the mix's weights, the rate at which the mix would keep every core busy."""
+    weights = {action.__name__: weight for action, weight in load.mix()}  # type: ignore[attr-defined]
+    spent = {}
+    for name in weights:
+        print(f"{name} alone: {args.rate:g} a second for {args.step_seconds:g} s", flush=True)
+        load.only = [name]
+        started = cpu_seconds(server.pid)
+        figures = measured_run(load, server, args.rate, args.step_seconds, args)
+        spent[name] = (cpu_seconds(server.pid) - started) * 1000 / (args.rate * args.step_seconds)
+        if figures["errors"]:
+            raise SystemExit(f"{name} made errors: {figures['examples']}")
+    print(f"  {'action':<20} {'weight':>6} {'server CPU an action':>22}")
+    for name, weight in weights.items():
+        print(f"  {name:<20} {weight:>6} {spent[name]:>19.1f} ms")
+    mixed = sum(spent[name] * weight for name, weight in weights.items()) / sum(weights.values())
+    print(f"  the mix: {mixed:.1f} ms of server CPU an action; {os.cpu_count()} idle cores saturate at "
+          f"{os.cpu_count() * 1000 / mixed:.0f} actions/s (the database server's own CPU not counted)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = options(argv)
     env = environment(args)
@@ -509,13 +539,16 @@ def main(argv: list[str] | None = None) -> int:
     server, port = serve(args, env)
     try:
         sessions = [sign_in(port, f"load-{n}@example.com") for n in range(USERS)]
-        load = Load(port, token, sessions, ids)
+        load = Load(port, token, sessions, ids, args.only)
         for session in sessions:  # a click on the Activities tab: the record pages open on it from then on
             for object_name in ("contacts", "companies"):
                 load.call("UI open the Activities tab", time.perf_counter(), "POST",
                           f"/{object_name}/{ids[object_name][0]}/tab/activities/", headers=session.headers(htmx=True, post=True))
         load.run(min(args.rate, 10), 3, args.clients, args.seed + 1)  # warm up: each worker's schema, caches
         rate = args.rate
+        if args.cost:
+            cost(load, server, args)
+            return 0
         if args.find_rate:
             best = None
             for _ in range(20):
