@@ -229,7 +229,10 @@ class Recorder:
 
 class Connection:
     """One client thread's keep-alive connection; a request on a connection the server closed
-    while idle is sent again on a new one, as browsers do."""
+    while idle is sent again on a new one, as browsers do (and counted in `resent`, printed: a
+    worker killed mid-request would show there)."""
+
+    resent = 0
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -251,6 +254,7 @@ class Connection:
                 self.close()
                 if not reused or attempt:
                     raise
+                Connection.resent += 1
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -464,7 +468,7 @@ def summary(recorder: Recorder, rate: float, seconds: float, cpu: dict[str, floa
     return {"rate": rate, "seconds": seconds, "requests": requests, "requests_per_second": requests / seconds,
             "errors": sum(k["errors"] for k in kinds.values()), "p50": percentile(every, 0.5), "p95": percentile(every, 0.95),
             "p99": percentile(every, 0.99), "worst_kind_p95": max((k["p95"] for k in kinds.values()), default=0.0),
-            "kinds": kinds, "examples": recorder.examples, **cpu}
+            "kinds": kinds, "examples": recorder.examples, "resent": Connection.resent, **cpu}
 
 
 def report(figures: dict) -> None:
@@ -478,7 +482,8 @@ def report(figures: dict) -> None:
     print(f"  CPU: server (gunicorn) {figures['server_cpu']:.0%} of a core ({figures['server_cpu_ms_per_request']:.1f} ms a request), "
           f"this client {figures['client_cpu']:.0%}, "
           f"whole machine {figures['machine_busy']:.0%} of its {os.cpu_count()} cores busy; "
-          f"load average {figures['load_before']:.2f} before, {figures['load_after']:.2f} after (1 min)")
+          f"load average {figures['load_before']:.2f} before, {figures['load_after']:.2f} after (1 min); "
+          f"requests sent again on a new connection since the start: {figures['resent']}")
     for example in figures["examples"]:
         print(f"    error: {example}")
     sys.stdout.flush()
