@@ -53,7 +53,8 @@ PASSWORD = "a-long-password-load-1"
 USERS = 4  # sessions the UI actions are spread over
 # The users the UI actions sign in as (made if missing, before the data set, which they then
 # own a part of); the contacts' ids the actions pick from, and the companies': a sample, so that
-# L stays quick. One `scheda shell` for both: each start of Django costs a second or two.
+# L stays quick; the busy contact (the data set's first, with 1,000 activities in S). One
+# `scheda shell` for all: each start of Django costs a second or two.
 PREPARE = f"""
 import json, random
 from scheda.accounts.models import User
@@ -67,8 +68,9 @@ def ids(name):
 contacts, companies = ids("contacts"), ids("companies")
 rng = random.Random(5)
 print(json.dumps({{"contacts": rng.sample(contacts, min(len(contacts), 5000)),
-                  "companies": rng.sample(companies, min(len(companies), 2000))}}))
+                  "companies": rng.sample(companies, min(len(companies), 2000)), "busy": min(contacts, default=None)}}))
 """
+BUSY_SHARE = 0.1  # of the contacts' record pages: the busy contact, whose timeline has a next page
 ACTIONS = ["record_page", "company_page", "timeline_search", "index_page", "global_search", "inline_edit", "log_note",
            "api_create", "api_batch_create", "api_search", "api_read"]
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]
@@ -129,7 +131,7 @@ def scheda(env: dict[str, str], *command: str) -> str:
     return result.stdout.strip()
 
 
-def prepare(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str, list[int]], str]:
+def prepare(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict, str]:
     """Migrate; on an empty database make the users and the data set; the ids to pick from and
     a fresh API token."""
     scheda(env, "migrate", "--verbosity", "0")
@@ -303,7 +305,7 @@ def sign_in(port: int, email: str) -> Session:
 class Load:
     """The actions of the mix, and the runs that start them at a constant rate."""
 
-    def __init__(self, port: int, token: str, sessions: list[Session], ids: dict[str, list[int]],
+    def __init__(self, port: int, token: str, sessions: list[Session], ids: dict,
                  only: list[str] | None = None) -> None:
         self.port, self.token, self.sessions, self.ids, self.only = port, token, sessions, ids, only
         self.local = threading.local()
@@ -348,6 +350,8 @@ class Load:
     def record_page(self, rng: random.Random, since: float, object_name: str = "contacts") -> None:
         session = rng.choice(self.sessions)
         record_id = rng.choice(self.ids[object_name])
+        if object_name == "contacts" and rng.random() < BUSY_SHARE:
+            record_id = self.ids["busy"]
         page = self.call(f"UI record page ({object_name}, Activities tab)", since, "GET", f"/{object_name}/{record_id}/",
                          headers=session.headers())
         more = LOAD_MORE.search(page)
