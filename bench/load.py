@@ -70,13 +70,12 @@ rng = random.Random(5)
 print(json.dumps({{"contacts": rng.sample(contacts, min(len(contacts), 5000)),
                   "companies": rng.sample(companies, min(len(companies), 2000)), "busy": min(contacts, default=None)}}))
 """
-BUSY_SHARE = 0.1  # of the contacts' record pages: the busy contact, whose timeline has a next page
-ACTIONS = ["record_page", "company_page", "timeline_search", "index_page", "global_search", "inline_edit", "log_note",
+ACTIONS = ["record_page", "busy_page", "company_page", "timeline_search", "index_page", "global_search", "inline_edit", "log_note",
            "api_create", "api_batch_create", "api_search", "api_read"]
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]
 NAMES = ["ross", "giulia", "smith", "bianchi", "taylor", "marco", "conti", "oliver"]
 TIMELINE_WORDS = ["budget", "preventivo", "demo", "contract", "zebra"]
-LOAD_MORE = re.compile(r'hx-get="(/record/\d+/timeline/\?[^"]*after=\d+)"')
+LOAD_MORE = re.compile(r'hx-get="(/record/\d+/timeline/\?[^"]*after=[^"&]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 
 
@@ -347,12 +346,11 @@ class Load:
 
     # --- the actions: (rng, scheduled start) ----------------------------------------------------
 
-    def record_page(self, rng: random.Random, since: float, object_name: str = "contacts") -> None:
+    def record_page(self, rng: random.Random, since: float, object_name: str = "contacts", record_id: int | None = None,
+                    which: str = "") -> None:
         session = rng.choice(self.sessions)
-        record_id = rng.choice(self.ids[object_name])
-        if object_name == "contacts" and rng.random() < BUSY_SHARE:
-            record_id = self.ids["busy"]
-        page = self.call(f"UI record page ({object_name}, Activities tab)", since, "GET", f"/{object_name}/{record_id}/",
+        record_id = record_id or rng.choice(self.ids[object_name])
+        page = self.call(f"UI record page ({which or object_name}, Activities tab)", since, "GET", f"/{object_name}/{record_id}/",
                          headers=session.headers())
         more = LOAD_MORE.search(page)
         if more:  # the tab's next page, which the browser loads when the list is scrolled to its end
@@ -361,6 +359,10 @@ class Load:
 
     def company_page(self, rng: random.Random, since: float) -> None:
         self.record_page(rng, since, "companies")
+
+    def busy_page(self, rng: random.Random, since: float) -> None:
+        """The busy contact's page: a long timeline, whose next page the browser then loads."""
+        self.record_page(rng, since, "contacts", self.ids["busy"], "the busy contact")
 
     def timeline_search(self, rng: random.Random, since: float) -> None:
         query = urllib.parse.urlencode({"q": rng.choice(TIMELINE_WORDS)})
@@ -427,7 +429,7 @@ class Load:
 
     def mix(self) -> list[tuple[object, int]]:
         """Each action and its weight: out of 100 actions started (with --only, those actions)."""
-        mix = [(self.record_page, 16), (self.company_page, 8), (self.timeline_search, 10), (self.index_page, 8),
+        mix = [(self.record_page, 14), (self.busy_page, 2), (self.company_page, 8), (self.timeline_search, 10), (self.index_page, 8),
                (self.global_search, 8), (self.inline_edit, 5), (self.log_note, 5), (self.api_create, 8),
                (self.api_batch_create, 4), (self.api_search, 14), (self.api_read, 14)]
         return [(action, weight) for action, weight in mix if not self.only or action.__name__ in self.only]

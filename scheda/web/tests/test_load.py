@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-# The timeline's next page is asked for only on a record with more activities than a page
-# shows, which the demo data set may not pick in a few seconds.
 KINDS = {
-    "UI record page (contacts, Activities tab)", "UI record page (companies, Activities tab)", "UI timeline search",
+    "UI record page (contacts, Activities tab)", "UI record page (companies, Activities tab)",
+    "UI record page (the busy contact, Activities tab)", "UI timeline next page", "UI timeline search",
     "UI index page with a filter", "UI global search", "UI inline edit: open the editor", "UI inline edit: save",
     "UI log a note", "API create a contact with its company", "API batch create 10 contacts with companies",
     "API search contacts", "API read by id",
