@@ -4,7 +4,7 @@ Makes a data set (S by default; `--size demo` for the small demo set), starts `s
 signs users in through the sign-in form and makes an API token, then starts `--rate` actions a
 second for `--seconds` (open model: an action starts at its scheduled time whether or not the
 ones before it have finished, and its latency counts from that time, so a server falling behind
-shows as latency, not as a lower rate). The mix (MIX, its weights) is what people and
+shows as latency, not as a lower rate). The mix (`Load.mix`, with weights) is what people and
 integrations do at once: record pages with the Activities tab (and the timeline's next page
 the tab loads on scroll), timeline searches, index pages with a filter, global search, inline
 property edits and notes logged through the UI (POSTs with the CSRF token), API creates (single
@@ -84,7 +84,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", choices=["demo", "S", "L"], default="S")
     parser.add_argument("--data-dir", help="reuse a data dir holding a data set made by an earlier run")
     parser.add_argument("--seconds", type=float, default=300)
-    parser.add_argument("--rate", type=float, default=20, help="actions started a second (with --find-rate: the first step)")
+    parser.add_argument("--rate", type=float, default=10, help="actions started a second (with --find-rate: the first step)")
     parser.add_argument("--find-rate", action="store_true")
     parser.add_argument("--step-seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
@@ -160,7 +160,7 @@ def serve(args: argparse.Namespace, env: dict[str, str]) -> tuple[subprocess.Pop
         process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port),
                                     "--workers", str(args.workers), "--threads", str(args.threads)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # collectstatic first, slow on a busy machine
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
