@@ -56,8 +56,8 @@ bench: install-dev
 	$(VENV)/bin/python bench/search.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/index.py --size $(BENCH_SIZE)
 
-# Five minutes on its own: the rate search, then the full run at the highest rate that keeps
-# every kind's p95 under 200 ms with no error (bench/load.py; docs/PERFORMANCE.md "Load").
+# About ten minutes on its own: data set S, the rate search, then the 5-minute run at the highest
+# rate that keeps every kind's p95 under 200 ms with no error (bench/load.py; PERFORMANCE.md "Load").
 load: install-dev
 	$(VENV)/bin/python bench/load.py --size $(BENCH_SIZE) --find-rate --rate $(LOAD_RATE)
 
