@@ -21,3 +21,21 @@ def test_log_format_and_level_are_checked(monkeypatch):
     monkeypatch.setenv("SCHEDA_LOG_FORMAT", "xml")
     with pytest.raises(config.ConfigError, match="SCHEDA_LOG_FORMAT=xml is not one of text, json"):
         config.choice("SCHEDA_LOG_FORMAT", ("text", "json"), "text")
+
+
+def test_postgresql_connections_start_no_parallel_workers(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDA_DATABASE_URL", "postgresql://scheda@db:5432/crm")
+    assert config.database(tmp_path)["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0"
+    monkeypatch.setenv("SCHEDA_DATABASE_URL", "postgresql://scheda@db:5432/crm?options=-c%20work_mem%3D64MB")
+    assert config.database(tmp_path)["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0 -c work_mem=64MB"
+
+
+@pytest.mark.django_db
+def test_the_connection_has_them():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
