@@ -27,6 +27,7 @@ from scheda.pipelines import services as pipelines
 from scheda.records import storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
 from scheda.records.search import WORD
+from scheda.transactions import retried
 
 Source = PropertyChange.Source
 # System properties a create may set (HubSpot lets imports and the API back-date records).
@@ -259,6 +260,7 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
     return Record.objects.select_related("object_type").get(pk=record_id)
 
 
+@retried
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
                    *, schema: Schema | None = None, hidden: Collection[int] = (),
                    expected: Mapping[int, Mapping[str, int]] | None = None) -> list[int]:
@@ -269,54 +271,54 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     would change a property written since raises ChangedMeanwhile, checked under the lock."""
     schema = schema or load_schema(object_type)
     ctx = WriteContext()
-    with transaction.atomic():
-        ids = [record_id for record_id, _ in updates]
-        query = Record.objects.filter(object_type=schema.object_type, archived=False, id__in=ids)
-        if connection.features.has_select_for_update:
-            query = query.select_for_update()
-        current = dict(query.values_list("id", "properties"))
-        for record_id in hidden:
-            current.pop(record_id, None)
-        errors: list[FieldError] = []
-        planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
-        for position, (record_id, raw) in enumerate(updates):
-            where = None if len(updates) == 1 else position
-            if record_id not in current:
-                errors.append(FieldError(f"No active {schema.object_type.singular_label.lower()} with id {record_id}",
-                                         "OBJECT_NOT_FOUND", "id", {"id": str(record_id)}))
-                continue
-            values = _prepare(schema, current[record_id], raw, author, creating=False, ctx=ctx, index=where, errors=errors)
-            changed = {k: v for k, v in values.items() if current[record_id].get(k) != v}
-            merged = {k: v for k, v in {**current[record_id], **changed}.items() if v is not None}
-            planned.append((record_id, changed, merged))
-        if any(e.code == "OBJECT_NOT_FOUND" for e in errors) and len(updates) == 1:
-            raise NotFound(errors[0].message, errors)
-        _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
-        _fail(errors)
-        if expected:
-            _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
-        planned = [p for p in planned if p[1]]
-        now = timezone.now()
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
-        try:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
-                    " WHERE id = %s",
-                    [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
-                )
-        except IntegrityError as exc:
-            raise _unique_violation(schema, exc) from exc
-        searchable = set(schema.searchable)
-        storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
-                            if searchable.intersection(changed)], replace=True)
-        _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
-        if schema.object_type.is_activity:
-            timeline.activities_changed([record_id for record_id, changed, _ in planned if timeline.ENTRY_PROPERTIES.intersection(changed)])
-        else:
-            timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
-                                        author.user_id, now)
+    ids = [record_id for record_id, _ in updates]
+    query = Record.objects.filter(object_type=schema.object_type, archived=False, id__in=ids)
+    if connection.features.has_select_for_update:
+        # In id order, as every writer locks records: two batches of the same records never deadlock.
+        query = query.select_for_update().order_by("id")
+    current = dict(query.values_list("id", "properties"))
+    for record_id in hidden:
+        current.pop(record_id, None)
+    errors: list[FieldError] = []
+    planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for position, (record_id, raw) in enumerate(updates):
+        where = None if len(updates) == 1 else position
+        if record_id not in current:
+            errors.append(FieldError(f"No active {schema.object_type.singular_label.lower()} with id {record_id}",
+                                     "OBJECT_NOT_FOUND", "id", {"id": str(record_id)}))
+            continue
+        values = _prepare(schema, current[record_id], raw, author, creating=False, ctx=ctx, index=where, errors=errors)
+        changed = {k: v for k, v in values.items() if current[record_id].get(k) != v}
+        merged = {k: v for k, v in {**current[record_id], **changed}.items() if v is not None}
+        planned.append((record_id, changed, merged))
+    if any(e.code == "OBJECT_NOT_FOUND" for e in errors) and len(updates) == 1:
+        raise NotFound(errors[0].message, errors)
+    _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
+    _fail(errors)
+    if expected:
+        _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
+    planned = [p for p in planned if p[1]]
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
+    try:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
+                " WHERE id = %s",
+                [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
+            )
+    except IntegrityError as exc:
+        raise _unique_violation(schema, exc) from exc
+    searchable = set(schema.searchable)
+    storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
+                        if searchable.intersection(changed)], replace=True)
+    _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
+    if schema.object_type.is_activity:
+        timeline.activities_changed([record_id for record_id, changed, _ in planned if timeline.ENTRY_PROPERTIES.intersection(changed)])
+    else:
+        timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
+                                    author.user_id, now)
     return [record_id for record_id, _, _ in planned]
 
 
@@ -571,15 +573,15 @@ def _association_rows(record_id: int) -> list[tuple[int, int]]:
     return list(Association.objects.filter(from_record_id=record_id).values_list("to_record_id", "type_id"))
 
 
-@transaction.atomic
+@retried
 def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
     """Merge `merged` into `primary`: the primary's values win unless empty; the merged
     record's associations (activities included) move to the primary; the merged record is
     archived. Everything needed to undo it is kept on the Merge."""
     if primary.pk == merged.pk:
         raise ValidationFailed("A record cannot be merged into itself", [FieldError("Same record", "MERGE_SELF", "objectIdToMerge")])
-    records = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=[primary.pk, merged.pk])} \
-        if connection.features.has_select_for_update else {r.pk: r for r in Record.objects.filter(pk__in=[primary.pk, merged.pk])}
+    storage.lock_records([primary.pk, merged.pk])  # in id order: a merge of b into a beside one of a into b waits
+    records = {r.pk: r for r in Record.objects.filter(pk__in=[primary.pk, merged.pk])}
     for name, record in (("primaryObjectId", primary), ("objectIdToMerge", merged)):
         if record.pk not in records or records[record.pk].archived:
             raise NotFound(f"No active record with id {record.pk}", [FieldError(f"No active record {record.pk}", "OBJECT_NOT_FOUND", name)])
@@ -633,7 +635,7 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
     return merge
 
 
-@transaction.atomic
+@retried
 def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
     """Undo a merge: the merged record comes back with its values and associations, and the
     primary loses what the merge gave it, except values someone has changed since."""

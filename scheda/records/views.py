@@ -9,7 +9,6 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -331,8 +330,7 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
             other = Record.objects.filter(pk=other_id, object_type=other_type, archived=False).first()
             if other is None or not rights_of(request.user).can_view(other):
                 raise SchedaError(_("No such %(object)s") % {"object": str(other_type.singular_label).lower()})
-            with transaction.atomic():
-                associations.associate_many(pairs, user_id=request.user.pk)
+            associations.associate_many(pairs, user_id=request.user.pk)
         except SchedaError as error:
             return _card_response(request, record, to_object, layout, adding=True, labels=labels, add_error=error.message)
         return _card_response(request, record, to_object, layout)

@@ -88,9 +88,10 @@ def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **o
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}{ready_path}", timeout=2)
+            # A loaded machine takes seconds to build the first openapi.json: waited for, not asked again.
+            urllib.request.urlopen(f"{url}{ready_path}", timeout=20)
             return process, url
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused: not listening yet
             time.sleep(0.2)
     process.kill()
     pytest.fail(f"scheda serve did not start: {log.read_text(errors='replace')[-4000:]}")
