@@ -339,6 +339,13 @@ def property_version(record_id: int, name: str) -> int:
         .order_by("-id").values_list("id", flat=True).first() or 0
 
 
+def record_version(record_id: int) -> int:
+    """The version a form of several of a record's properties starts from: the id of the last
+    PropertyChange of the record, 0 if none. Expected of every property the form saves, it
+    refuses a save over any of them changed since, and not over a change to another one."""
+    return PropertyChange.objects.filter(record_id=record_id).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def _check_versions(expected: Mapping[int, Mapping[str, int]], changed: dict[int, dict[str, Any]],
                     current: dict[int, dict[str, Any]]) -> None:
     """Raise ChangedMeanwhile for the first property a write would change that was written
