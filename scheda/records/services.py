@@ -263,12 +263,14 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
 @retried
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
                    *, schema: Schema | None = None, hidden: Collection[int] = (),
-                   expected: Mapping[int, Mapping[str, int]] | None = None) -> list[int]:
+                   expected: Mapping[int, Mapping[str, int]] | None = None,
+                   seen: Mapping[int, Mapping[str, Any]] | None = None) -> list[int]:
     """Change property values of existing active records, all or none. Only values that differ
     are written and kept in the history. Returns the ids of the records that changed. `hidden`
     records (the author may not view them) are answered as missing ones. `expected` maps a
     record id to the versions (property_version) its properties were read at: a value that
-    would change a property written since raises ChangedMeanwhile, checked under the lock."""
+    would change a property written since raises ChangedMeanwhile, checked under the lock.
+    `seen` does the same with the values the author saw (a board card's stage), not versions."""
     schema = schema or load_schema(object_type)
     ctx = WriteContext()
     ids = [record_id for record_id, _ in updates]
@@ -297,6 +299,8 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     _fail(errors)
     if expected:
         _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
+    if seen:
+        _check_seen(seen, {record_id: changed for record_id, changed, _ in planned}, current)
     planned = [p for p in planned if p[1]]
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -323,10 +327,12 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
 
 
 def update_record(record: Record, properties: dict[str, Any], author: Author,
-                  *, expected: Mapping[str, int] | None = None) -> Record:
-    """Change one record; `expected` (property -> property_version read before the edit)
-    refuses to overwrite a property someone changed meanwhile (ChangedMeanwhile)."""
-    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None)
+                  *, expected: Mapping[str, int] | None = None, seen: Mapping[str, Any] | None = None) -> Record:
+    """Change one record; `expected` (property -> property_version read before the edit) or
+    `seen` (property -> the value shown) refuses to overwrite a property someone changed
+    meanwhile (ChangedMeanwhile)."""
+    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None,
+                   seen={record.pk: seen} if seen else None)
     record.refresh_from_db()
     return record
 
@@ -366,6 +372,22 @@ def _check_versions(expected: Mapping[int, Mapping[str, int]], changed: dict[int
                                 {"version": str(change.pk)})],
                     name=name, version=change.pk, user=change.user, source=change.source,
                     value=current[record_id].get(name))
+
+
+def _check_seen(seen: Mapping[int, Mapping[str, Any]], changed: dict[int, dict[str, Any]],
+                current: dict[int, dict[str, Any]]) -> None:
+    """Raise ChangedMeanwhile for the first property a write would change whose value is no
+    longer the one the author saw, naming the change that wrote it."""
+    for record_id, values in seen.items():
+        for name, value in values.items():
+            if name in changed.get(record_id, {}) and current[record_id].get(name) != value:
+                change = PropertyChange.objects.filter(record_id=record_id, values__has_key=name) \
+                    .select_related("user").order_by("-id").first()
+                raise ChangedMeanwhile(
+                    f'Property "{name}" is no longer {value!r}',
+                    [FieldError("Changed meanwhile", "CHANGED_MEANWHILE", name, {"version": str(change.pk if change else 0)})],
+                    name=name, version=change.pk if change else 0, user=change.user if change else None,
+                    source=change.source if change else Source.SYSTEM, value=current[record_id].get(name))
 
 
 # --- reading ----------------------------------------------------------------------------------
