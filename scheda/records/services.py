@@ -668,6 +668,9 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
 def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
     """Undo a merge: the merged record comes back with its values and associations, and the
     primary loses what the merge gave it, except values someone has changed since."""
+    # Both records locked (in id order) before the merge is read: two undos of one merge take
+    # turns, and the second finds it undone.
+    storage.lock_records([merge.primary_id, merge.merged_id])
     merge = Merge.objects.select_related("primary", "merged").filter(pk=merge.pk).first() or _gone(merge.merged_id)
     if merge.undone_at:
         raise ValidationFailed("This merge was already undone", [FieldError("Already undone", "MERGE_UNDONE", "mergeId")])

@@ -295,6 +295,23 @@ def test_page_forms_race_the_api(servers):
     assert changes == [stages[0], winner]
 
 
+def test_one_merge_undone_twice_at_once(servers):
+    """"Undo merge" posted from both servers at once: one undoes it, the other is told it was
+    already undone; the merged record is back once, with its values."""
+    server = servers[0]
+    pages = [Page(s) for s in servers]
+    primary, merged = (create(server, "contacts", {"email": f"undo-{n}-{uuid.uuid4().hex[:6]}@example.com", "jobtitle": f"j{n}"})
+                       for n in range(2))
+    status, _, body = server.call("POST", "/crm/v3/objects/contacts/merge", {"primaryObjectId": str(primary), "objectIdToMerge": str(merged)})
+    assert status == 200, body
+    ((merge,),) = rows(server, f"SELECT id FROM records_merge WHERE merged_id = {merged}")
+    answered = post_all(pages, [(f"/contacts/{primary}/merges/", {"merge": merge})] * 6)
+    assert all(status in (200, 302) for status, _ in answered), [(s, b[:300]) for s, b in answered]
+    assert sum("already undone" in body for _, body in answered) == 5
+    assert rows(server, f"SELECT archived, merged_into_id FROM records_record WHERE id = {merged}") in ([(0, None)], [(False, None)])
+    assert rows(server, f"SELECT count(*) FROM activities_timelineentry WHERE record_id = {primary} AND kind = 'unmerge'") == [(1,)]
+
+
 def test_no_error_in_the_logs(servers):
     """Last: neither server logged a 500 or a lock while the tests above ran."""
     log = (Path(servers[0].env["SCHEDA_DATA_DIR"]) / "serve.log").read_text(errors="replace")
