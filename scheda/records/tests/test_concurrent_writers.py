@@ -25,7 +25,7 @@ import pytest
 from scheda.api.tests.live import Server, running_server, start_server
 
 THREADS = 16
-WRITES = 24
+WRITES = 16
 
 
 @pytest.fixture(scope="module")
