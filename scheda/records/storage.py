@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -111,7 +112,7 @@ def allocate_ids(count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def lock_records(ids) -> None:
+def lock_records(ids: Iterable[int]) -> None:
     """Take the row locks of these records until the transaction ends, in id order: writers that
     lock overlapping records queue behind each other and never deadlock. PostgreSQL only; on
     SQLite the IMMEDIATE transaction already holds the database's one write lock."""
