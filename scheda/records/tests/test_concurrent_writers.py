@@ -144,6 +144,26 @@ def test_same_record_updated_by_many_processes(servers):
             assert final[name] == written[-1]
 
 
+def test_upserts_of_the_same_records_in_both_orders(servers):
+    """Batch upserts by e-mail of the same two contacts, in one order and the other, at once:
+    each one transaction that locks a record per input, so on PostgreSQL two can deadlock; the
+    loser is run again, and every upsert answers 200 with its values in the history."""
+    server, hammer = servers[0], Hammer(servers)
+    emails = [f"upsert-{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(2)]
+    ids = [create(server, "contacts", {"email": email}) for email in emails]
+    calls: list[tuple[str, str, object]] = [
+        ("POST", "/crm/v3/objects/contacts/batch/upsert",
+         {"inputs": [{"id": email, "idProperty": "email", "properties": {"jobtitle": f"up-{n}"}}
+                     for email in (emails if n % 2 else list(reversed(emails)))]}) for n in range(WRITES)]
+    results = hammer.run(calls)
+    hammer.check_answers()
+    assert [status for status, _ in results] == [200] * WRITES
+    for record_id in ids:
+        written = [values(v)["jobtitle"] for (v,) in rows(
+            server, f"SELECT \"values\" FROM records_propertychange WHERE record_id = {record_id} ORDER BY id") if "jobtitle" in values(v)]
+        assert len(written) == WRITES
+
+
 def test_creates_of_one_email_race(servers):
     """The same e-mail created at once by both processes: exactly one wins, the others get 409."""
     hammer = Hammer(servers)
