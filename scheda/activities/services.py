@@ -42,6 +42,7 @@ from scheda.pipelines.models import PipelineStage
 from scheda.records import services as records
 from scheda.records.models import Record
 from scheda.records.services import Author
+from scheda.transactions import retried
 
 # What each activity type must say: one of these properties, not empty.
 BODY = {
@@ -108,7 +109,7 @@ def automatic_targets(record: Record) -> list[int]:
     return found
 
 
-@transaction.atomic
+@retried
 def log_activity(kind: str, properties: dict[str, Any], author: Author, *, on: Sequence[Record] = (),
                  also: Sequence[int] = (), automatic: bool = True) -> Record:
     """Log an activity of `kind` on the records `on` (and on the records `also` names by id),
@@ -134,7 +135,7 @@ def log_activity(kind: str, properties: dict[str, Any], author: Author, *, on: S
     return Record.objects.select_related("object_type").get(pk=activity_id)
 
 
-@transaction.atomic
+@retried
 def edit_associations(activity: Record, author: Author, *, add: Sequence[int] = (), remove: Sequence[int] = ()) -> None:
     """Associate an activity with more records and stop associating it with others: it shows
     on, and leaves, their timelines. Unknown or deleted records are refused, all or nothing."""

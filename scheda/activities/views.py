@@ -21,12 +21,13 @@ from scheda.accounts.models import Team, User
 from scheda.accounts.permissions import Rights, rights_of
 from scheda.activities import services, timeline
 from scheda.activities.timeline import ACTIVITY_KINDS, EVENT_KINDS, Filters
-from scheda.errors import Forbidden, SchedaError
+from scheda.errors import ChangedMeanwhile, Forbidden, SchedaError
 from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
+from scheda.records.display import Presenter
 from scheda.records.models import Record
-from scheda.records.pages import is_id, opened, ui_author
+from scheda.records.pages import changed_meanwhile, is_id, opened, ui_author
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
         ("tasks", _("Tasks")), ("meetings", _("Meetings"))]
@@ -289,20 +290,29 @@ def comments(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 def edit_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
-    """Expand an activity to edit it in place: GET the form, POST the change."""
+    """Expand an activity to edit it in place: GET the form, POST the change. The form carries
+    the activity's version (records.record_version): a save over a change made meanwhile is
+    refused next to the field, with who changed it and the value now, and saving again overwrites."""
     record = _record_of(request)
     activity = _activity(activity_id, record)
     kind = activity.object_type.name
     values, errors = dict(activity.properties), {}
+    version: int | str = records.record_version(activity.pk) if request.method == "GET" else request.POST.get("version", "")
     if request.method == "POST":
         values = _submitted(kind, request.POST)
+        expected = {name: int(version) for name in values} if is_id(version) else None
         try:
-            records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, ui_author(request))
+            records.update_record(activity, {k: (v if v != "" else None) for k, v in values.items()}, ui_author(request),
+                                  expected=expected)
             return _item_response(request, record, _activity(activity_id, record), retarget=True)
+        except ChangedMeanwhile as error:
+            errors = {error.context["name"]: changed_meanwhile(error, Presenter(load_schema(kind)))}
+            version = error.context["version"]
         except SchedaError as error:
             errors = _field_errors(error)
     return render(request, "activities/tab.html#edit", {
-        "record": record, "activity": activity, "prefix": f"edit-{activity.pk}", "fields": _form_fields(kind, values, errors), "form_error": errors.get("", "")})
+        "record": record, "activity": activity, "prefix": f"edit-{activity.pk}", "fields": _form_fields(kind, values, errors),
+        "form_error": errors.get("", ""), "version": version})
 
 
 @login_required

@@ -535,8 +535,7 @@ def batch_create(request: HttpRequest, from_object_type: str, to_object_type: st
         if error is not None:
             failed.setdefault(index, error)
     good = [p for i, p in pairs if i not in failed]
-    with transaction.atomic():
-        services.associate_many(good)
+    services.associate_many(good)
     done = list(dict.fromkeys((p.from_id, p.to_id) for p in good))
     labels = labels_between(done)
     results = [labels_body(from_type, to_type, f, t, labels.get((f, t), [])) for f, t in done]
@@ -565,8 +564,7 @@ def batch_create_default(request: HttpRequest, from_object_type: str, to_object_
         if error is not None:
             failed[index] = error
     good = [p for i, p in pairs if i not in failed]
-    with transaction.atomic():
-        services.associate_many(good)
+    services.associate_many(good)
     results = [body for p in dict.fromkeys(good) for body in default_bodies(forward, p.from_id, p.to_id)]
     errors = [batch_error(error, {"fromId": [payload.inputs[i].from_.id], "toId": [payload.inputs[i].to.id]})
               for i, error in sorted(failed.items())]
@@ -661,9 +659,8 @@ def create_default(request: HttpRequest, from_object_type: str, from_object_id: 
     started = now()
     source, target = record_of(request, from_type, from_object_id, "fromObjectId"), record_of(request, to_type, to_object_id, "toObjectId")
     check_edit(request, source, "fromObjectId")
-    with transaction.atomic():
-        forward = services.default_type(from_type, to_type)
-        services.associate_many([Pair(source.pk, target.pk, forward.pk)])
+    forward = services.default_type(from_type, to_type)
+    services.associate_many([Pair(source.pk, target.pk, forward.pk)])
     return batch_body(default_bodies(forward, source.pk, target.pk), started, [])
 
 
@@ -696,8 +693,7 @@ def create(request: HttpRequest, from_object_type: str, from_object_id: str, to_
     errors = [e for e in (check_spec(item, types, from_type, to_type) for item in payload) if e is not None]
     if errors:
         raise ValidationFailed(errors[0].message, errors)
-    with transaction.atomic():
-        services.associate_many([Pair(source.pk, target.pk, item.associationTypeId) for item in payload])
+    services.associate_many([Pair(source.pk, target.pk, item.associationTypeId) for item in payload])
     labels = labels_between([(source.pk, target.pk)]).get((source.pk, target.pk), [])
     return 201, labels_body(from_type, to_type, source.pk, target.pk, labels)
 

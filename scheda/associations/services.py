@@ -17,6 +17,8 @@ from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, Validat
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed
+from scheda.records.storage import lock_records
+from scheda.transactions import retried
 
 # The most associations one record may have with records of one other object type.
 ASSOCIATION_LIMIT = 50_000
@@ -171,7 +173,7 @@ def set_limit(association_type: AssociationType, limit: int | None) -> Associati
 # --- associations between records -----------------------------------------------------------
 
 
-@transaction.atomic  # a savepoint: limits are checked after the insert, and a refusal must undo it
+@retried  # inside a caller's transaction a savepoint: limits are checked after the insert, and a refusal must undo it
 def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_id: int | None = None,
                    events: bool = True) -> int:
     """Write associations (each with its inverse and, for a label, the unlabeled type too).
@@ -201,6 +203,9 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_i
             rows.append((pair.from_id, pair.to_id, chosen.pk))
             rows.append((pair.to_id, pair.from_id, chosen.inverse_id or chosen.pk))
     all_types = {t.pk: t for t in AssociationType.objects.filter(id__in={r[2] for r in rows})}
+    # Limits are counted after the insert: writers adding to the same records take turns, or
+    # each would count only its own rows and together pass a limit.
+    lock_records({r[0] for r in rows})
     before = _associated_pairs({(p.from_id, p.to_id) for p in pairs}) if events else set()
     if replace_single:
         _drop_replaced_singles(rows, all_types)
@@ -250,11 +255,12 @@ def pair_errors(pairs: list[Pair], types: dict[int, AssociationType] | None = No
     return errors
 
 
-@transaction.atomic
+@retried
 def dissociate(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> int:
     """Remove every association (all types, both directions) between each pair of records.
     Returns how many pairs of records were associated."""
     pairs = list(dict.fromkeys(pairs))
+    lock_records({record_id for pair in pairs for record_id in pair})
     found: set[tuple[int, int]] = set()
     for start in range(0, len(pairs), 100):  # a short OR each time: SQLite limits expression depth
         both = Q(pk__in=[])
@@ -266,13 +272,14 @@ def dissociate(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, 
     return sum(1 for pair in pairs if pair in found)
 
 
-@transaction.atomic
+@retried
 def remove_types(pairs: Iterable[Pair], *, user_id: int | None = None) -> int:
     """Remove the associations of each pair of records under the pair's type (and its inverse).
     Removing the unlabeled type removes the association with every label, as in HubSpot; a
     label removed leaves the records associated, unlabeled. Returns how many rows went."""
     pairs = list(dict.fromkeys(pairs))
     types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
+    lock_records({record_id for pair in pairs for record_id in pair[:2]})
     removed = 0
     for pair in pairs:
         kind = types.get(pair.type_id)

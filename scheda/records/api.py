@@ -7,7 +7,6 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
@@ -35,6 +34,7 @@ from scheda.records import services, storage
 from scheda.records.models import Record
 from scheda.records.query import Compiler, Filter, Query
 from scheda.records.services import RecordInput
+from scheda.transactions import retried
 
 router = Router(tags=["Objects"])
 BATCH_LIMIT = 100
@@ -475,12 +475,21 @@ def batch_upsert(request: HttpRequest, object_type: str, payload: BatchUpsert):
     check_batch(payload.inputs)
     started = now()
     results: list[dict[str, Any]] = []
-    with transaction.atomic():
-        for index, item in enumerate(payload.inputs):
-            try:
-                existing = find(schema, item.id, item.idProperty)
-            except NotFound:
-                existing = None
+
+    def found(item: Any) -> Record | None:
+        try:
+            return find(schema, item.id, item.idProperty)
+        except NotFound:
+            return None
+
+    @retried  # one transaction, run again whole if it still collides with another writer's
+    def upsert_all() -> None:
+        results.clear()
+        existing_records = [found(item) for item in payload.inputs]
+        # Locked in id order before any is written: two batches of the same records in other
+        # orders would otherwise each hold one and wait for the other (a deadlock).
+        storage.lock_records([r.pk for r in existing_records if r is not None])
+        for index, (item, existing) in enumerate(zip(payload.inputs, existing_records, strict=True)):
             if existing is None:
                 values = {**item.properties} if item.idProperty == "hs_object_id" else {**item.properties, item.idProperty: item.id}
                 values = owned_values(request, schema.object_type, values, creating=True,
@@ -497,6 +506,8 @@ def batch_upsert(request: HttpRequest, object_type: str, payload: BatchUpsert):
                 properties = owned_values(request, schema.object_type, item.properties, creating=False, index=index)
                 updated = services.update_record(existing, properties, author(request))
                 results.append({**render(schema, updated, list(item.properties) or None), "new": False})
+
+    upsert_all()
     return {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": now()}
 
 

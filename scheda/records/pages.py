@@ -1,17 +1,19 @@
-"""What the views of a record's pages share: the record a URL names (if the user may open it)
-and who a UI write is by."""
+"""What the views of a record's pages share: the record a URL names (if the user may open it),
+who a UI write is by, and what a form saved over a change made meanwhile says."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from scheda.accounts import tiers
 from scheda.accounts.permissions import rights_of
-from scheda.errors import NotFound
+from scheda.errors import ChangedMeanwhile, NotFound
 from scheda.objects.models import ObjectType
 from scheda.objects.services import get_object_type
-from scheda.records.models import Record
+from scheda.records.display import Presenter
+from scheda.records.models import PropertyChange, Record
 from scheda.records.services import Author, Source
 
 
@@ -69,3 +71,12 @@ def page_object_type(request: HttpRequest, object_name: str) -> ObjectType:
 
 def ui_author(request: HttpRequest) -> Author:
     return Author(Source.UI, user=request.user)
+
+
+def changed_meanwhile(error: ChangedMeanwhile, presenter: Presenter) -> str:
+    """The message next to a field someone changed after the form was opened: who (a user, or
+    the source: API, import...) and the value now. The form then carries the newer version, so
+    saving it again overwrites on purpose."""
+    who = error.context["user"] or PropertyChange.Source(error.context["source"]).label
+    now = Truncator(presenter.show(error.context["name"], error.context["value"])).chars(80) or "—"
+    return _('Changed by %(name)s meanwhile: now "%(value)s". Save again to overwrite.') % {"name": who, "value": now}

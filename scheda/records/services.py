@@ -27,6 +27,7 @@ from scheda.pipelines import services as pipelines
 from scheda.records import storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
 from scheda.records.search import WORD
+from scheda.transactions import retried
 
 Source = PropertyChange.Source
 # System properties a create may set (HubSpot lets imports and the API back-date records).
@@ -259,72 +260,79 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
     return Record.objects.select_related("object_type").get(pk=record_id)
 
 
+@retried
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
                    *, schema: Schema | None = None, hidden: Collection[int] = (),
-                   expected: Mapping[int, Mapping[str, int]] | None = None) -> list[int]:
+                   expected: Mapping[int, Mapping[str, int]] | None = None,
+                   seen: Mapping[int, Mapping[str, Any]] | None = None) -> list[int]:
     """Change property values of existing active records, all or none. Only values that differ
     are written and kept in the history. Returns the ids of the records that changed. `hidden`
     records (the author may not view them) are answered as missing ones. `expected` maps a
     record id to the versions (property_version) its properties were read at: a value that
-    would change a property written since raises ChangedMeanwhile, checked under the lock."""
+    would change a property written since raises ChangedMeanwhile, checked under the lock.
+    `seen` does the same with the values the author saw (a board card's stage), not versions."""
     schema = schema or load_schema(object_type)
     ctx = WriteContext()
-    with transaction.atomic():
-        ids = [record_id for record_id, _ in updates]
-        query = Record.objects.filter(object_type=schema.object_type, archived=False, id__in=ids)
-        if connection.features.has_select_for_update:
-            query = query.select_for_update()
-        current = dict(query.values_list("id", "properties"))
-        for record_id in hidden:
-            current.pop(record_id, None)
-        errors: list[FieldError] = []
-        planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
-        for position, (record_id, raw) in enumerate(updates):
-            where = None if len(updates) == 1 else position
-            if record_id not in current:
-                errors.append(FieldError(f"No active {schema.object_type.singular_label.lower()} with id {record_id}",
-                                         "OBJECT_NOT_FOUND", "id", {"id": str(record_id)}))
-                continue
-            values = _prepare(schema, current[record_id], raw, author, creating=False, ctx=ctx, index=where, errors=errors)
-            changed = {k: v for k, v in values.items() if current[record_id].get(k) != v}
-            merged = {k: v for k, v in {**current[record_id], **changed}.items() if v is not None}
-            planned.append((record_id, changed, merged))
-        if any(e.code == "OBJECT_NOT_FOUND" for e in errors) and len(updates) == 1:
-            raise NotFound(errors[0].message, errors)
-        _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
-        _fail(errors)
-        if expected:
-            _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
-        planned = [p for p in planned if p[1]]
-        now = timezone.now()
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
-        try:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
-                    " WHERE id = %s",
-                    [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
-                )
-        except IntegrityError as exc:
-            raise _unique_violation(schema, exc) from exc
-        searchable = set(schema.searchable)
-        storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
-                            if searchable.intersection(changed)], replace=True)
-        _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
-        if schema.object_type.is_activity:
-            timeline.activities_changed([record_id for record_id, changed, _ in planned if timeline.ENTRY_PROPERTIES.intersection(changed)])
-        else:
-            timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
-                                        author.user_id, now)
+    ids = [record_id for record_id, _ in updates]
+    query = Record.objects.filter(object_type=schema.object_type, archived=False, id__in=ids)
+    if connection.features.has_select_for_update:
+        # In id order, as every writer locks records: two batches of the same records never deadlock.
+        query = query.select_for_update().order_by("id")
+    current = dict(query.values_list("id", "properties"))
+    for record_id in hidden:
+        current.pop(record_id, None)
+    errors: list[FieldError] = []
+    planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for position, (record_id, raw) in enumerate(updates):
+        where = None if len(updates) == 1 else position
+        if record_id not in current:
+            errors.append(FieldError(f"No active {schema.object_type.singular_label.lower()} with id {record_id}",
+                                     "OBJECT_NOT_FOUND", "id", {"id": str(record_id)}))
+            continue
+        values = _prepare(schema, current[record_id], raw, author, creating=False, ctx=ctx, index=where, errors=errors)
+        changed = {k: v for k, v in values.items() if current[record_id].get(k) != v}
+        merged = {k: v for k, v in {**current[record_id], **changed}.items() if v is not None}
+        planned.append((record_id, changed, merged))
+    if any(e.code == "OBJECT_NOT_FOUND" for e in errors) and len(updates) == 1:
+        raise NotFound(errors[0].message, errors)
+    _check_unique(schema, [(record_id, changed) for record_id, changed, _ in planned], errors)
+    _fail(errors)
+    if expected:
+        _check_versions(expected, {record_id: changed for record_id, changed, _ in planned}, current)
+    if seen:
+        _check_seen(seen, {record_id: changed for record_id, changed, _ in planned}, current)
+    planned = [p for p in planned if p[1]]
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
+    try:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
+                " WHERE id = %s",
+                [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
+            )
+    except IntegrityError as exc:
+        raise _unique_violation(schema, exc) from exc
+    searchable = set(schema.searchable)
+    storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
+                        if searchable.intersection(changed)], replace=True)
+    _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
+    if schema.object_type.is_activity:
+        timeline.activities_changed([record_id for record_id, changed, _ in planned if timeline.ENTRY_PROPERTIES.intersection(changed)])
+    else:
+        timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
+                                    author.user_id, now)
     return [record_id for record_id, _, _ in planned]
 
 
 def update_record(record: Record, properties: dict[str, Any], author: Author,
-                  *, expected: Mapping[str, int] | None = None) -> Record:
-    """Change one record; `expected` (property -> property_version read before the edit)
-    refuses to overwrite a property someone changed meanwhile (ChangedMeanwhile)."""
-    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None)
+                  *, expected: Mapping[str, int] | None = None, seen: Mapping[str, Any] | None = None) -> Record:
+    """Change one record; `expected` (property -> property_version read before the edit) or
+    `seen` (property -> the value shown) refuses to overwrite a property someone changed
+    meanwhile (ChangedMeanwhile)."""
+    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None,
+                   seen={record.pk: seen} if seen else None)
     record.refresh_from_db()
     return record
 
@@ -335,6 +343,13 @@ def property_version(record_id: int, name: str) -> int:
     back, so a change to another property does not make an edit of this one stale."""
     return PropertyChange.objects.filter(record_id=record_id, values__has_key=name) \
         .order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def record_version(record_id: int) -> int:
+    """The version a form of several of a record's properties starts from: the id of the last
+    PropertyChange of the record, 0 if none. Expected of every property the form saves, it
+    refuses a save over any of them changed since, and not over a change to another one."""
+    return PropertyChange.objects.filter(record_id=record_id).order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def _check_versions(expected: Mapping[int, Mapping[str, int]], changed: dict[int, dict[str, Any]],
@@ -357,6 +372,22 @@ def _check_versions(expected: Mapping[int, Mapping[str, int]], changed: dict[int
                                 {"version": str(change.pk)})],
                     name=name, version=change.pk, user=change.user, source=change.source,
                     value=current[record_id].get(name))
+
+
+def _check_seen(seen: Mapping[int, Mapping[str, Any]], changed: dict[int, dict[str, Any]],
+                current: dict[int, dict[str, Any]]) -> None:
+    """Raise ChangedMeanwhile for the first property a write would change whose value is no
+    longer the one the author saw, naming the change that wrote it."""
+    for record_id, values in seen.items():
+        for name, value in values.items():
+            if name in changed.get(record_id, {}) and current[record_id].get(name) != value:
+                change = PropertyChange.objects.filter(record_id=record_id, values__has_key=name) \
+                    .select_related("user").order_by("-id").first()
+                raise ChangedMeanwhile(
+                    f'Property "{name}" is no longer {value!r}',
+                    [FieldError("Changed meanwhile", "CHANGED_MEANWHILE", name, {"version": str(change.pk if change else 0)})],
+                    name=name, version=change.pk if change else 0, user=change.user if change else None,
+                    source=change.source if change else Source.SYSTEM, value=current[record_id].get(name))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -571,15 +602,15 @@ def _association_rows(record_id: int) -> list[tuple[int, int]]:
     return list(Association.objects.filter(from_record_id=record_id).values_list("to_record_id", "type_id"))
 
 
-@transaction.atomic
+@retried
 def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
     """Merge `merged` into `primary`: the primary's values win unless empty; the merged
     record's associations (activities included) move to the primary; the merged record is
     archived. Everything needed to undo it is kept on the Merge."""
     if primary.pk == merged.pk:
         raise ValidationFailed("A record cannot be merged into itself", [FieldError("Same record", "MERGE_SELF", "objectIdToMerge")])
-    records = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=[primary.pk, merged.pk])} \
-        if connection.features.has_select_for_update else {r.pk: r for r in Record.objects.filter(pk__in=[primary.pk, merged.pk])}
+    storage.lock_records([primary.pk, merged.pk])  # in id order: a merge of b into a beside one of a into b waits
+    records = {r.pk: r for r in Record.objects.filter(pk__in=[primary.pk, merged.pk])}
     for name, record in (("primaryObjectId", primary), ("objectIdToMerge", merged)):
         if record.pk not in records or records[record.pk].archived:
             raise NotFound(f"No active record with id {record.pk}", [FieldError(f"No active record {record.pk}", "OBJECT_NOT_FOUND", name)])
@@ -633,10 +664,13 @@ def merge_records(primary: Record, merged: Record, author: Author) -> Merge:
     return merge
 
 
-@transaction.atomic
+@retried
 def unmerge(merge: Merge, author: Author) -> tuple[Record, Record]:
     """Undo a merge: the merged record comes back with its values and associations, and the
     primary loses what the merge gave it, except values someone has changed since."""
+    # Both records locked (in id order) before the merge is read: two undos of one merge take
+    # turns, and the second finds it undone.
+    storage.lock_records([merge.primary_id, merge.merged_id])
     merge = Merge.objects.select_related("primary", "merged").filter(pk=merge.pk).first() or _gone(merge.merged_id)
     if merge.undone_at:
         raise ValidationFailed("This merge was already undone", [FieldError("Already undone", "MERGE_UNDONE", "mergeId")])

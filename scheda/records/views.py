@@ -9,7 +9,6 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -32,7 +31,7 @@ from scheda.records import services
 from scheda.records.actions import menu_context
 from scheda.records.display import Presenter, submitted
 from scheda.records.models import PropertyChange, Record
-from scheda.records.pages import is_id, page_record, ui_author
+from scheda.records.pages import changed_meanwhile, is_id, page_record, ui_author
 from scheda.records.search import search_ids
 from scheda.records.services import display_name
 
@@ -271,11 +270,9 @@ def property_row(request: HttpRequest, object_name: str, record_id: int, name: s
             record = services.update_record(record, values, ui_author(request),
                                             expected={name: int(version)} if is_id(version) else None)
         except ChangedMeanwhile as error:
-            who = error.context["user"] or PropertyChange.Source(error.context["source"]).label
-            now = presenter.show(name, error.context["value"]) or "—"
-            message = _('Changed by %(name)s meanwhile: now "%(value)s". Save again to overwrite.') % {"name": who, "value": now}
             return render(request, "records/record.html#property-editor", {
-                "record": record, "field": presenter.field(name, value, message), "version": error.context["version"]})
+                "record": record, "field": presenter.field(name, value, changed_meanwhile(error, presenter)),
+                "version": error.context["version"]})
         except SchedaError as error:
             message = next((e.message for e in error.errors if e.name == name), error.message)
             message = message.removeprefix(f'Property "{name}": ')  # the field it is next to says which
@@ -331,8 +328,7 @@ def association_card(request: HttpRequest, object_name: str, record_id: int, to_
             other = Record.objects.filter(pk=other_id, object_type=other_type, archived=False).first()
             if other is None or not rights_of(request.user).can_view(other):
                 raise SchedaError(_("No such %(object)s") % {"object": str(other_type.singular_label).lower()})
-            with transaction.atomic():
-                associations.associate_many(pairs, user_id=request.user.pk)
+            associations.associate_many(pairs, user_id=request.user.pk)
         except SchedaError as error:
             return _card_response(request, record, to_object, layout, adding=True, labels=labels, add_error=error.message)
         return _card_response(request, record, to_object, layout)

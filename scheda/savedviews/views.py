@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scheda.accounts.permissions import rights_of
-from scheda.errors import NotFound, SchedaError, ValidationFailed
+from scheda.errors import ChangedMeanwhile, NotFound, SchedaError, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import WriteContext
 from scheda.pipelines.services import pipeline_properties
 from scheda.records import services as records
 from scheda.records.display import Presenter
+from scheda.records.models import PropertyChange
 from scheda.records.pages import page_object_type, ui_author
 from scheda.records.services import display_name
 from scheda.savedviews import board as boards
@@ -244,7 +245,9 @@ def board_column(request: HttpRequest, object_name: str) -> HttpResponse:
 def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
     """A card dropped on (or moved by its select to) another stage: the stage is written through
     records.services.update_record, whose pipeline rules may refuse it; the board comes back from
-    the database either way, so a refused card is where it was, with the message above."""
+    the database either way, so a refused card is where it was, with the message above. The card
+    carries the stage it was shown in: a card someone else moved meanwhile is not moved again
+    unseen; the board shows it where it is now, and moving it from there overwrites."""
     schema = _schema(request, object_name)
     stage_name = pipeline_properties(schema.object_type)[1]
     message, record = "", None
@@ -255,7 +258,14 @@ def board_move(request: HttpRequest, object_name: str) -> HttpResponse:
             raise NotFound(_("No such record"))
         record = found
         rights.check_edit(record)
-        records.update_record(record, {stage_name: request.POST.get("stage", "")}, ui_author(request))
+        shown = request.POST.get("from")  # the stage the card was in on the user's board
+        records.update_record(record, {stage_name: request.POST.get("stage", "")}, ui_author(request),
+                              seen={stage_name: shown} if shown else None)
+    except ChangedMeanwhile as exc:
+        presenter = Presenter(schema)
+        message = _("%(name)s was moved to %(stage)s by %(who)s meanwhile: move it again to overwrite.") % {
+            "name": display_name(record) if record else _("The record"), "stage": presenter.show(stage_name, exc.context["value"]),
+            "who": exc.context["user"] or PropertyChange.Source(exc.context["source"]).label}
     except SchedaError as exc:
         message = _("%(name)s could not be moved: %(reason)s") % {
             "name": display_name(record) if record else _("The record"), "reason": exc.errors[0].message if exc.errors else exc.message}

@@ -175,3 +175,32 @@ def test_log_an_eml_file(page, server, unique, tmp_path):
     page.get_by_label("Email file (.eml)").set_input_files(str(eml))
     page.get_by_role("button", name="Log email file").click()
     expect(timeline(page).get_by_text(f"Contract {unique}")).to_be_visible()
+
+
+def test_two_pages_edit_one_note_and_the_second_save_is_refused(page, server, unique):
+    """Two pages open the same note's editor; the first saves; the second's save is refused
+    with who changed it and the text now, keeps what was typed, and a second Save overwrites."""
+    contact = make_contact(server, unique)
+    log(server, contact, "notes", {"hs_note_body": "first draft", "hs_timestamp": "2026-01-01T10:00:00Z"})
+    other = page.context.new_page()
+    for tab in (page, other):
+        open_activities(tab, contact)
+        timeline(tab).get_by_role("button", name="Edit", exact=True).click()
+        processed(tab.locator("form.activity-form"))
+    page.get_by_label("Note body").fill("the first page's text")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(timeline(page).get_by_text("the first page's text")).to_be_visible()
+    body = other.get_by_label("Note body")
+    body.fill("the second page's text")
+    other.get_by_role("button", name="Save", exact=True).click()
+    error = other.locator("form.activity-form .field-error")
+    expect(error).to_have_text('Changed by Olga Owner meanwhile: now "the first page\'s text". Save again to overwrite.')
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(body).to_have_value("the second page's text")
+    processed(other.locator("form.activity-form"))
+    other.get_by_role("button", name="Save", exact=True).click()
+    expect(timeline(other).get_by_text("the second page's text")).to_be_visible()
+    _, _, linked = server.call("GET", f"/crm/v4/objects/contacts/{contact}/associations/notes")
+    (found,) = linked["results"]
+    _, _, note = server.call("GET", f"/crm/v3/objects/notes/{found['toObjectId']}?properties=hs_note_body")
+    assert note["properties"]["hs_note_body"] == "the second page's text"

@@ -204,3 +204,33 @@ def test_search_highlights_text_with_ampersands_once(browser, contact, rep):
     services.log_activity("notes", {"hs_note_body": "<p>R&amp;D budget</p>"}, rep, on=[contact])
     page = htmx(browser, "get", f"/record/{contact.pk}/timeline/", {"q": "budget"}).content.decode()
     assert "R&amp;D <mark>budget</mark>" in page
+
+
+def test_an_edit_over_a_change_made_meanwhile_is_refused_then_overwrites(browser, contact, rep):
+    """The edit form carries the activity's version: a save over a change made since (by the API
+    here) is refused next to the field with who and what, writes nothing, and carries the newer
+    version, so saving again overwrites. A change to a property the form does not edit (the
+    task's status) is no conflict."""
+    task = services.log_activity("tasks", {"hs_task_subject": "Call back"}, rep, on=[contact])
+    form = htmx(browser, "get", f"/activities/{task.pk}/edit/", {"record": contact.pk}).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    services.complete_task(task, records.Author(records.Source.API))
+    saved = htmx(browser, "post", f"/activities/{task.pk}/edit/",
+                 {"record": contact.pk, "version": version, "hs_task_subject": "Call back twice"})
+    assert saved["HX-Reswap"] == "outerHTML"
+    form = htmx(browser, "get", f"/activities/{task.pk}/edit/", {"record": contact.pk}).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    records.update_record(records.get_record("tasks", task.pk), {"hs_task_subject": "Call on Monday"}, records.Author(records.Source.API))
+    refused = htmx(browser, "post", f"/activities/{task.pk}/edit/",
+                   {"record": contact.pk, "version": version, "hs_task_subject": "Call on Friday"})
+    page = refused.content.decode()
+    error = re.search(rf'<p class="field-error" id="edit-{task.pk}-hs_task_subject-error" role="alert">([^<]*)</p>', page)
+    assert error and error.group(1) == "Changed by API meanwhile: now &quot;Call on Monday&quot;. Save again to overwrite."
+    assert 'value="Call on Friday"' in page  # what the user typed stays in the field
+    assert records.get_record("tasks", task.pk).properties["hs_task_subject"] == "Call on Monday"
+    newer = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert int(newer) > int(version)
+    again = htmx(browser, "post", f"/activities/{task.pk}/edit/",
+                 {"record": contact.pk, "version": newer, "hs_task_subject": "Call on Friday"})
+    assert again["HX-Reswap"] == "outerHTML"
+    assert records.get_record("tasks", task.pk).properties["hs_task_subject"] == "Call on Friday"

@@ -87,6 +87,27 @@ def test_a_refused_move_says_why_and_the_card_stays(browser, deals):
     assert 'id="pipeline-picker"' in page and [s for s, _ in columns(page)] == [foreign]
 
 
+def test_a_card_moved_meanwhile_is_not_moved_again_unseen(browser, deals):
+    """A card carries the stage it was shown in: moved by someone else since (the API here), the
+    move is refused with who moved it where, the card shows where it is now, and moving it from
+    there overwrites on purpose."""
+    html = browser.get("/deals/?mode=board").content.decode()
+    card = html.split(f'id="card-{deals[0].pk}"')[1].split("</article>")[0]
+    assert '<input type="hidden" name="from" value="appointmentscheduled">' in card
+    records.update_record(deals[0], {"dealstage": "presentationscheduled"}, records.Author(records.Source.API))
+    move = {"view": "all", "mode": "board", "record": deals[0].pk, "from": "appointmentscheduled", "stage": "closedwon"}
+    html = browser.post("/deals/board/move/", move, HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'class="board-message" role="alert">Deal 0 was moved to Presentation Scheduled by API meanwhile:'
+                     r" move it again to overwrite\.<", html)
+    deals[0].refresh_from_db()
+    assert deals[0].properties["dealstage"] == "presentationscheduled"
+    now = html.split('data-stage="presentationscheduled"')[1].split("</section>")[0]
+    assert "Deal 0" in now and '<input type="hidden" name="from" value="presentationscheduled">' in now
+    browser.post("/deals/board/move/", {**move, "from": "presentationscheduled"}, HTTP_HX_REQUEST="true")
+    deals[0].refresh_from_db()
+    assert deals[0].properties["dealstage"] == "closedwon"
+
+
 def test_move_service_path_refuses_an_unknown_record(browser, deals):
     html = browser.post("/deals/board/move/", {"view": "all", "record": "999999", "stage": "closedwon"}).content.decode()
     assert "could not be moved" in html

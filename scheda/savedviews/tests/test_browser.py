@@ -89,3 +89,27 @@ def test_drag_a_deal_to_another_stage(page, server, unique):
     page.get_by_label(f"Move Deal {unique} to stage").select_option(label="Closed Won")
     page.locator(f"#card-{deal}").get_by_role("button", name="Move to stage").click()
     expect(page.locator('section[data-stage="closedwon"]').get_by_role("link", name=f"Deal {unique}")).to_be_visible()
+
+
+def test_two_boards_move_one_deal_and_the_second_move_is_refused(page, server, unique):
+    """Two pages show the board; the first moves a deal; the second, still showing it where it
+    was, is told who moved it where, shows it there, and moving it from there overwrites."""
+    deal = make(server, "deals", {"dealname": f"Deal {unique}", "dealstage": "appointmentscheduled"})
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto("/deals/?mode=board")
+        processed(tab.locator(f"#card-{deal} form.move-card"))
+    page.get_by_label(f"Move Deal {unique} to stage").select_option(label="Qualified To Buy")
+    page.locator(f"#card-{deal}").get_by_role("button", name="Move to stage").click()
+    expect(page.locator('section[data-stage="qualifiedtobuy"]').get_by_role("link", name=f"Deal {unique}")).to_be_visible()
+    other.get_by_label(f"Move Deal {unique} to stage").select_option(label="Closed Won")
+    other.locator(f"#card-{deal}").get_by_role("button", name="Move to stage").click()
+    expect(other.get_by_role("alert").filter(has_text="meanwhile")).to_have_text(
+        f"Deal {unique} was moved to Qualified To Buy by Olga Owner meanwhile: move it again to overwrite.")
+    expect(other.locator('section[data-stage="qualifiedtobuy"]').get_by_role("link", name=f"Deal {unique}")).to_be_visible()
+    processed(other.locator(f"#card-{deal} form.move-card"))
+    other.get_by_label(f"Move Deal {unique} to stage").select_option(label="Closed Won")
+    other.locator(f"#card-{deal}").get_by_role("button", name="Move to stage").click()
+    expect(other.locator('section[data-stage="closedwon"]').get_by_role("link", name=f"Deal {unique}")).to_be_visible()
+    status, _, body = server.call("GET", f"/crm/v3/objects/deals/{deal}?properties=dealstage")
+    assert status == 200 and body["properties"]["dealstage"] == "closedwon"
