@@ -184,5 +184,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Records stay in the recycle bin this many days before they can no longer be restored.
 SCHEDA_RECYCLE_BIN_DAYS = 90
 
+# Uploads are counted while they stream in and dropped past their form's limit (scheda.web.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "scheda.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The largest file a record's Attachments card takes.
 SCHEDA_MAX_ATTACHMENT_BYTES = int(os.environ.get("SCHEDA_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
