@@ -27,7 +27,7 @@ from scheda.objects.types import PropertyValueError
 from scheda.records import services as records
 from scheda.records.models import Record
 from scheda.records.pages import is_id, opened, ui_author
-from scheda.web.uploads import too_large
+from scheda.web.limits import too_large
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
         ("tasks", _("Tasks")), ("meetings", _("Meetings"))]

@@ -36,7 +36,7 @@ from scheda.records.models import PropertyChange, Record
 from scheda.records.pages import is_id, page_record, ui_author
 from scheda.records.search import search_ids
 from scheda.records.services import display_name
-from scheda.web.uploads import too_large
+from scheda.web.limits import too_large
 
 COMMUNICATIONS = ("emails", "calls", "meetings")
 PREVIEWS = 5  # associated records shown per card; "View all" lists the rest

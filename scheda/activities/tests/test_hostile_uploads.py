@@ -47,7 +47,7 @@ def test_an_upload_over_the_limit_is_dropped_while_it_streams(browser, contact, 
     seen = Recording.seen
     seen.clear()
     settings.SCHEDA_MAX_ATTACHMENT_BYTES = 1024 * 1024
-    settings.FILE_UPLOAD_HANDLERS = ["scheda.web.uploads.LimitedUploadHandler", f"{__name__}.Recording",
+    settings.FILE_UPLOAD_HANDLERS = ["scheda.web.limits.LimitedUploadHandler", f"{__name__}.Recording",
                                      "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
     before = files_on_disk()
     card = upload(browser, contact, "big.pdf", b"%PDF-" + b"x" * (3 * 1024 * 1024))
