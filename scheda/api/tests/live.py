@@ -85,10 +85,11 @@ def start_server(env: dict[str, str], ready_path: str = "/api/openapi.json", **o
         process = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), *flags],
                                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{url}{ready_path}", timeout=2)
+            # /api/openapi.json takes seconds on a machine busy with other test runs.
+            urllib.request.urlopen(f"{url}{ready_path}", timeout=15)
             return process, url
         except OSError:  # refused, reset, or (a first answer on a busy machine) timed out
             time.sleep(0.2)
