@@ -93,3 +93,37 @@ def test_a_huge_header_value_is_refused_before_it_reaches_scheda(server):
     assert head.split()[1] in (b"400", b"431"), head
     status, _, _ = server.call("GET", "/crm/v3/objects/contacts?limit=1")
     assert status == 200  # the server is still answering
+
+
+LONG = "L" * 300
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("POST", "/crm-object-schemas/v3/schemas", {"name": "longlabels", "labels": {"singular": LONG, "plural": "Longs"},
+                                                "primaryDisplayProperty": "title", "properties": [
+                                                    {"name": "title", "label": "Title", "type": "string", "fieldType": "text"}]},
+     "labels.singular"),
+    ("PATCH", "/crm-object-schemas/v3/schemas/contacts", {"labels": {"singular": "Contact", "plural": LONG}}, "labels.plural"),
+    ("POST", "/crm/v3/properties/contacts", {"name": "long_label", "label": LONG, "type": "string", "fieldType": "text",
+                                             "groupName": "contactinformation"}, "label"),
+    ("PATCH", "/crm/v3/properties/contacts/firstname", {"label": LONG}, "label"),
+    ("POST", "/crm/v3/properties/contacts/groups", {"name": "long_group", "label": LONG}, "label"),
+    ("PATCH", "/crm/v3/properties/contacts/groups/contactinformation", {"label": LONG}, "label"),
+    ("POST", "/crm/v3/pipelines/deals", {"label": LONG, "displayOrder": 9, "stages": [
+        {"label": "One", "displayOrder": 0, "metadata": {"probability": "0.5"}}]}, "label"),
+    ("POST", "/crm/v3/pipelines/deals", {"label": "Long stages", "displayOrder": 9, "stages": [
+        {"label": LONG, "displayOrder": 0, "metadata": {"probability": "0.5"}}]}, "stages[0].label"),
+    ("POST", "/crm/v4/associations/contacts/companies/labels", {"label": LONG, "name": "long_label"}, "label"),
+    ("POST", "/crm/v4/associations/contacts/companies/labels", {"label": "Boss", "inverseLabel": LONG, "name": "boss_long"},
+     "inverseLabel"),
+])
+def test_a_label_longer_than_its_column_is_refused_naming_it_on_both_databases(server, method, path, body, field):
+    """PostgreSQL failed these writes with a 500 (value too long for character varying) and
+    SQLite kept them whole; found by the XSS sweep's long payloads."""
+    before = [server.call("GET", listed)[2] for listed in ("/crm-object-schemas/v3/schemas", "/crm/v3/properties/contacts",
+                                                          "/crm/v3/pipelines/deals")]
+    status, _, answer = server.call(method, path, body)
+    refused(server, status, answer, 400, field)
+    after = [server.call("GET", listed)[2] for listed in ("/crm-object-schemas/v3/schemas", "/crm/v3/properties/contacts",
+                                                         "/crm/v3/pipelines/deals")]
+    assert after == before

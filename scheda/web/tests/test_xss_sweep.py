@@ -76,10 +76,10 @@ def check(html: str, where: str) -> set[str]:
 def world(owner, rep):
     """Every kind of text a user writes, written with PAYLOAD."""
     owner.is_superuser = True
-    owner.first_name, owner.last_name = hostile("user first name"), hostile("user last name")
+    owner.first_name, owner.last_name = hostile("user first name")[:150], hostile("user last name")[:150]
     owner.save()
     accounts.set_tier("enterprise", owner)
-    colleague = User.objects.create_user("eve@example.com", "a-long-password-2", first_name=hostile("colleague name"))
+    colleague = User.objects.create_user("eve@example.com", "a-long-password-2", first_name=hostile("colleague name")[:150])
     team = accounts.save_team(None, hostile("team name"), [owner, colleague], owner)
     permission_set = accounts.save_permission_set(None, owner, name=hostile("permission set")[:100],
                                                   description=hostile("permission set description"),
