@@ -85,7 +85,7 @@ def world(owner, rep):
                                                   description=hostile("permission set description"),
                                                   objects_access=STANDARD["objects_access"], rights=[])
     custom = objects.create_object_type(
-        name="gadgets", singular=hostile("object singular"), plural=hostile("object plural"),
+        name="gadgets", singular=hostile("object singular")[:100], plural=hostile("object plural")[:100],
         primary_display_property="title", description=hostile("object description"),
         properties=[{"name": "title", "label": hostile("custom property label"), "type": "string", "field_type": "text"}],
     )
