@@ -13,7 +13,14 @@ from django.utils import timezone
 from scheda.accounts.permissions import owned_by
 from scheda.activities import timeline
 from scheda.associations.models import Association, AssociationType
-from scheda.errors import Conflict, FieldError, check_lengths, LimitExceeded, NotFound, ValidationFailed
+from scheda.errors import (
+    Conflict,
+    FieldError,
+    LimitExceeded,
+    NotFound,
+    ValidationFailed,
+    check_lengths,
+)
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from scheda.errors import Conflict, FieldError, check_lengths, NotFound, ValidationFailed
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_lengths
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup, SchemaVersion
 from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from scheda.errors import Conflict, FieldError, check_lengths, NotFound, ValidationFailed
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_lengths
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.types import WriteContext

@@ -34,11 +34,11 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
-        self.limit = upload_limit(self.request)
+        self.limit = upload_limit(self.request) if self.request is not None else settings.SCHEDA_MAX_ATTACHMENT_BYTES
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > self.limit:
-            too_large = getattr(self.request, "too_large_uploads", set())
+            too_large: set[str] = getattr(self.request, "too_large_uploads", set())
             too_large.add(self.field_name)
             self.request.too_large_uploads = too_large  # type: ignore[union-attr]
             raise SkipFile()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 
 from scheda.activities import services
 from scheda.activities.models import Attachment
