@@ -75,3 +75,13 @@ class Forbidden(SchedaError):
 
     category = "FORBIDDEN"
     status = 403
+
+
+def check_lengths(**fields: tuple[Any, int]) -> None:
+    """`field=(text, limit)`: refuse a text longer than its column, naming the field. PostgreSQL
+    would fail the write (a 500) and SQLite would keep it whole; both now answer the same 400."""
+    for name, (text, limit) in fields.items():
+        if isinstance(text, str) and len(text) > limit:
+            shown = name.replace("__", ".")
+            raise ValidationFailed(f"{shown} has at most {limit} characters ({len(text)} given)",
+                                   [FieldError(f"At most {limit} characters", "TOO_LONG", shown)])

@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the session and htmx (it renders a page) and before any view reads the body: its
+    # __call__ runs before every process_view, CsrfViewMiddleware's reading of request.POST too.
+    "scheda.web.limits.BodyLimit",
     "scheda.web.middleware.ForbiddenPage",
 ]
 
@@ -184,5 +187,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Records stay in the recycle bin this many days before they can no longer be restored.
 SCHEDA_RECYCLE_BIN_DAYS = 90
 
+# Uploads are counted while they stream in and dropped past their form's limit (scheda.web.limits).
+FILE_UPLOAD_HANDLERS = [
+    "scheda.web.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The largest file a record's Attachments card takes.
 SCHEDA_MAX_ATTACHMENT_BYTES = int(os.environ.get("SCHEDA_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))

@@ -4,6 +4,8 @@ from django.urls import include, path
 from scheda.accounts import settings_views
 from scheda.api.main import api
 
+handler400 = "scheda.web.limits.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("scheda.accounts.urls")),

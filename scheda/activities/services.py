@@ -7,8 +7,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 import re
+import unicodedata
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from email.message import EmailMessage
@@ -294,9 +295,8 @@ def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = (), 
         body_text = message.get_body(preferencelist=("plain",))
         html = body_html.get_content() if body_html is not None else ""
         text = body_text.get_content() if body_text is not None else ""
-        # Only a file's own name: a "../x" or "/etc/x" from the message must not pick the folder.
-        files = [(os.path.basename(str(part.get_filename() or "")).strip() or "attachment", part.get_content_type(),
-                  part.get_payload(decode=True) or b"") for part in message.iter_attachments()]
+        files = [(file_name(str(part.get_filename() or "")), part.get_payload(decode=True) or b"")
+                 for part in message.iter_attachments()]
         sent = parsedate_to_datetime(message["date"]) if message["date"] else timezone.now()
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise ValidationFailed(f"This is not an e-mail message this can read: {exc}",
@@ -322,9 +322,11 @@ def log_email_message(raw: bytes, author: Author, *, on: Sequence[Record] = (), 
     }
     activity = log_activity("emails", {k: v for k, v in properties.items() if v}, author,
                             on=list({r.pk: r for r in [*on, *contacts]}.values()))
-    kept = [Attachment.objects.create(activity=activity, file=ContentFile(content, name=name), name=name[:255],
-                                      content_type=content_type, size=len(content), created_at=timezone.now())
-            for name, content_type, content in files]
+    # The type served back is the one the name's extension maps to, never the message's own.
+    kept = [Attachment.objects.create(activity=activity, file=ContentFile(content, name=_stored_name(name)), name=name,
+                                      content_type=ATTACHMENT_TYPES.get(_extension(name), "application/octet-stream"),
+                                      size=len(content), created_at=timezone.now())
+            for name, content in files]
     if kept:
         records.update_record(activity, {"hs_attachment_ids": ";".join(str(a.pk) for a in kept)}, author)
     return activity
@@ -354,11 +356,43 @@ SIGNATURES = {"pdf": [b"%PDF-"], "png": [b"\x89PNG"], "jpg": [b"\xff\xd8\xff"], 
               "odt": [b"PK"], "ods": [b"PK"], "odp": [b"PK"], "webp": [b"RIFF"]}
 
 
+# Windows device names: a download saved as "con.txt" cannot be opened there.
+DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def file_name(raw: str) -> str:
+    """The name a file is listed and downloaded under. Only its last part, so "../x", "/etc/x"
+    or "C:\\x" pick no folder; no control or format characters (a NUL, a newline that would
+    split the download's header, a right-to-left override that shows "gpj.exe" as "exe.jpg");
+    no leading dots (hidden files) or trailing dots and spaces (which Windows drops); at most
+    255 characters, the extension kept."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rpartition("/")[2]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+    name = " ".join(name.split()).lstrip(". ").rstrip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 16:
+        stem, dot, extension = name, "", ""
+    if stem.lower() in DEVICE_NAMES:
+        stem = f"_{stem}"
+    return (stem[:255 - len(dot + extension)] + dot + extension) or "file"
+
+
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def _stored_name(name: str) -> str:
+    """A file's name on disk: random, with an allowed extension or none, so nothing a user
+    names decides where it lands or what a server in front of the folder makes of it."""
+    extension = _extension(name)
+    return uuid.uuid4().hex + (f".{extension}" if extension in ATTACHMENT_TYPES else "")
+
+
 def attach_file(record: Record, name: str, content: bytes, author: records.Author) -> Attachment:
     """Upload a file to a record's Attachments card: a name with an allowed extension, at most
     settings.SCHEDA_MAX_ATTACHMENT_BYTES, content that matches the extension where it can tell."""
-    name = os.path.basename(name.replace("\\", "/")).strip()[:255]
-    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    name = file_name(name)
+    extension = _extension(name)
     if extension not in ATTACHMENT_TYPES:
         allowed = ", ".join(sorted(ATTACHMENT_TYPES))
         raise ValidationFailed(f"Files of this type cannot be attached (allowed: {allowed})",
@@ -371,7 +405,7 @@ def attach_file(record: Record, name: str, content: bytes, author: records.Autho
     if extension in SIGNATURES and not any(content.startswith(sign) for sign in SIGNATURES[extension]):
         raise ValidationFailed(f"The file is not a .{extension} file",
                                [FieldError("Content does not match the file type", "INVALID_FILE_TYPE", "file")])
-    return Attachment.objects.create(record=record, file=ContentFile(content, name=name), name=name,
+    return Attachment.objects.create(record=record, file=ContentFile(content, name=_stored_name(name)), name=name,
                                      content_type=ATTACHMENT_TYPES[extension], size=len(content),
                                      created_at=timezone.now(), uploaded_by=author.user)
 

@@ -28,6 +28,7 @@ from scheda.records import services as records
 from scheda.records.display import Presenter
 from scheda.records.models import Record
 from scheda.records.pages import changed_meanwhile, is_id, opened, ui_author
+from scheda.web.limits import too_large
 
 TABS = [("", _("Activity")), ("notes", _("Notes")), ("emails", _("Emails")), ("calls", _("Calls")),
         ("tasks", _("Tasks")), ("meetings", _("Meetings"))]
@@ -367,10 +368,10 @@ def upload_email(request: HttpRequest, record_id: int) -> HttpResponse:
     upload = request.FILES.get("file")
     pasted = request.POST.get("raw", "").strip()
     try:
+        if too_large(request) or (upload is not None and upload.size and upload.size > services.MAX_EML_BYTES):
+            raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
         if upload is None and not pasted:
             raise PropertyValueError(str(_("Choose an .eml file or paste the message")), "INVALID_EML")
-        if upload is not None and upload.size and upload.size > services.MAX_EML_BYTES:
-            raise PropertyValueError(str(_("The message is larger than 25 MB")), "INVALID_EML")
         raw = upload.read() if upload is not None else pasted.encode()
         services.log_email_message(raw, ui_author(request), on=[record], rights=rights_of(request.user))
     except PropertyValueError as error:
@@ -424,5 +425,11 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
         archived=False).select_related("object_type")
     if not any(rights.can_view(place) for place in places):
         raise Forbidden(str(_("You don't have permission to view this file")))
-    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,
-                        content_type=found.content_type or "application/octet-stream")
+    # Always a download, of a type from our own list, never sniffed, and sandboxed should a
+    # browser render it anyway: a stored HTML or SVG file must not run as a page of Scheda's.
+    served = found.content_type if found.content_type in services.ATTACHMENT_TYPES.values() else "application/octet-stream"
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=services.file_name(found.name),
+                            content_type=served)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

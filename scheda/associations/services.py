@@ -13,7 +13,14 @@ from django.utils import timezone
 from scheda.accounts.permissions import owned_by
 from scheda.activities import timeline
 from scheda.associations.models import Association, AssociationType
-from scheda.errors import Conflict, FieldError, LimitExceeded, NotFound, ValidationFailed
+from scheda.errors import (
+    Conflict,
+    FieldError,
+    LimitExceeded,
+    NotFound,
+    ValidationFailed,
+    check_lengths,
+)
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed
@@ -99,6 +106,7 @@ def create_label(from_type: ObjectType, to_type: ObjectType, label: str, inverse
     label = (label or "").strip()
     if not label:
         raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
+    check_lengths(label=(label, 255), inverseLabel=(inverse_label, 255), name=(name, 255))
     default_type(from_type, to_type)
     pair = Q(from_object_type=from_type, to_object_type=to_type) | Q(from_object_type=to_type, to_object_type=from_type)
     labelled = AssociationType.objects.filter(pair, category=AssociationType.Category.USER_DEFINED).exclude(label=None)
@@ -142,6 +150,7 @@ def update_label(association_type: AssociationType, label: str, inverse_label: s
         raise ValidationFailed("Only user-defined labels can be changed", [FieldError("Not a user-defined label", "READ_ONLY", "associationTypeId")])
     if not label.strip():
         raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
+    check_lengths(label=(label.strip(), 255), inverseLabel=(inverse_label, 255))
     association_type.label = label.strip()
     association_type.save(update_fields=["label"])
     inverse = association_type.inverse

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +35,7 @@ from scheda.records.models import PropertyChange, Record
 from scheda.records.pages import changed_meanwhile, is_id, page_record, ui_author
 from scheda.records.search import search_ids
 from scheda.records.services import display_name
+from scheda.web.limits import too_large
 
 COMMUNICATIONS = ("emails", "calls", "meetings")
 PREVIEWS = 5  # associated records shown per card; "View all" lists the rest
@@ -216,8 +218,6 @@ def tab_panel_context(request: HttpRequest, record: Record, tab: str, layout: la
 
 
 def _max_mb() -> int:
-    from django.conf import settings
-
     return settings.SCHEDA_MAX_ATTACHMENT_BYTES // (1024 * 1024)
 
 
@@ -377,11 +377,10 @@ def attachments(request: HttpRequest, object_name: str, record_id: int) -> HttpR
     record = page_record(request, object_name, record_id, edit=request.method == "POST")
     if request.method == "POST":
         upload = request.FILES.get("file")
+        if too_large(request) or (upload is not None and upload.size and upload.size > settings.SCHEDA_MAX_ATTACHMENT_BYTES):
+            return _attachments_response(request, record, upload_error=_("The file is larger than %(mb)s MB") % {"mb": _max_mb()})
         if upload is None:
             return _attachments_response(request, record, upload_error=_("Choose a file to upload"))
-        limit = _max_mb() * 1024 * 1024
-        if upload.size and upload.size > limit:
-            return _attachments_response(request, record, upload_error=_("The file is larger than %(mb)s MB") % {"mb": _max_mb()})
         try:
             activities.attach_file(record, upload.name or "", upload.read(), ui_author(request))
         except SchedaError as error:

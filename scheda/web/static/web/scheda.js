@@ -91,10 +91,10 @@ document.addEventListener("keydown", (event) => {
   saveOrder(section.parentElement);
 });
 
-// A refusal (403: a permission or the tier) is shown where the answer was to go, so the user
-// reads why instead of seeing nothing happen.
+// A refusal (403: a permission or the tier; 413: a request too large) is shown where the
+// answer was to go, so the user reads why instead of seeing nothing happen.
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (event.detail.xhr.status === 403) {
+  if (event.detail.xhr.status === 403 || event.detail.xhr.status === 413) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
