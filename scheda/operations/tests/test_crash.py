@@ -401,12 +401,16 @@ def logged_email(site: Site, tag: str, contact: int) -> dict[str, Any]:
     }
 
 
-def stray_files(site: Site, tag: str) -> list[str]:
-    """Files of this e-mail on disk that no attachment row points at."""
+def files_on_disk(site: Site) -> set[Path]:
+    return {path for path in (site.data_dir / "files").rglob("*") if path.is_file()}
+
+
+def stray_files(site: Site, before: set[Path]) -> list[bytes]:
+    """What the files written since `before` that no attachment row points at hold (files are
+    stored under names of their own, not the uploaded ones)."""
     kept = {file for (file,) in site.db.rows("SELECT file FROM activities_attachment")}
     root = site.data_dir / "files"
-    # A name taken already gets "_" and seven random characters before its extension.
-    return sorted(path.stem.split("_")[0] for path in root.rglob(f"{tag}-*") if str(path.relative_to(root)) not in kept)
+    return sorted(path.read_bytes() for path in files_on_disk(site) - before if str(path.relative_to(root)) not in kept)
 
 
 @pytest.mark.parametrize("at", [ASSOCIATE, SET_ATTACHMENT_IDS, "commit", "committed"])
@@ -414,6 +418,7 @@ def test_email_import_killed(site, pool, at):
     contact = pool["emailed"].pop()
     address = site.db.value(f"SELECT {site.db.prop('email')} FROM records_record WHERE id = %s", contact)
     tag = f"e{uuid.uuid4().hex[:10]}"
+    before = files_on_disk(site)
     crash(site, LOG_EMAIL, at, lambda: site.post_form(f"/record/{contact}/emails/upload/", {},
                                                       {"file": ("message.eml", eml(tag, address))}))
     found = logged_email(site, tag, contact)
@@ -421,16 +426,16 @@ def test_email_import_killed(site, pool, at):
         ids = sorted(str(pk) for (pk,) in site.db.rows("SELECT id FROM activities_attachment WHERE name LIKE %s", f"{tag}-%"))
         assert found == {"emails": 1, "history": 2, "associations": 2, "timeline": 1, "attachment ids": ids,
                          "attachments": [(f"{tag}-notes.txt", f"notes of {tag}".encode()), (f"{tag}-plans.pdf", b"%PDF-1.4\n")]}
-        assert stray_files(site, tag) == []
+        assert stray_files(site, before) == []
     else:
         assert found == {"emails": 0, "history": 0, "associations": 0, "timeline": 0, "attachments": [], "attachment ids": []}
         # The files are written before the rows that point at them: a kill after that leaves
         # files no row points at, which `scheda sweep_files` removes.
         written = at != ASSOCIATE
-        assert stray_files(site, tag) == ([f"{tag}-notes", f"{tag}-plans"] if written else [])
+        assert stray_files(site, before) == ([b"%PDF-1.4\n", f"notes of {tag}".encode()] if written else [])
         if written and at == "commit":
             Server("", "", site.env).scheda("sweep_files", "--older-than", "0")
-            assert stray_files(site, tag) == []
+            assert stray_files(site, before) == []
     check_invariants(site)
 
 
