@@ -286,7 +286,6 @@ class IndexCompiler(Compiler):
                           (f"{column} {later} {mark}", [param], by_value, walk_value)]
                 ranges += [(f"{column} IS NULL", [], by_id_only, walk_value)] if down and not never_empty else []
         where, params = self.where(query)
-        ids: list[int] = []
         with index_scans(query, ordered=True) if self.dense and postgresql else nullcontext():
             ids = self.read_ranges(query, where, params, ranges, (column, order), limit)
         more = len(ids) > limit
