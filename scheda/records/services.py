@@ -218,33 +218,40 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
         prepared.append({k: v for k, v in values.items() if v is not None})
     _check_unique(schema, [(None, v) for v in prepared], errors)
     _fail(errors)
-    with transaction.atomic():
-        ids = storage.allocate_ids(len(prepared))
-        rows, changes = [], []
-        for record_id, values in zip(ids, prepared, strict=True):
-            created = values.pop("createdate", None)
-            created_at = _parse_datetime(str(created)) if created else now
-            stamp = connection.ops.adapt_datetimefield_value(created_at)
-            rows.append((record_id, schema.object_type.pk, _dumps(values), _search_text(schema, values),
-                         stamp, stamp, author.user_id))
-            changes.append((record_id, values))
-        try:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at,"
-                    f" created_by_id, archived) VALUES (%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)",
-                    rows,
-                )
-        except IntegrityError as exc:
-            raise _unique_violation(schema, exc) from exc
-        storage.index_text([(row[0], row[3]) for row in rows])
-        _write_changes(changes, author, now)
-        pairs = [associations.Pair(record_id, to_id, type_id)
-                 for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
-        # Activities reach their records' timelines; associations made with a new record are no event.
-        associations.associate_many(pairs, events=False)
+    ids = _insert_records(schema, items, prepared, author, now)
     if len(ids) >= STATISTICS_AFTER:
         storage.refresh_statistics()
+    return ids
+
+
+@retried  # run again whole (ids, history, associations) if it collides with another writer's
+def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dict[str, Any]], author: Author,
+                    now) -> list[int]:
+    prepared = [dict(values) for values in prepared]  # a second run starts from the same values
+    ids = storage.allocate_ids(len(prepared))
+    rows, changes = [], []
+    for record_id, values in zip(ids, prepared, strict=True):
+        created = values.pop("createdate", None)
+        created_at = _parse_datetime(str(created)) if created else now
+        stamp = connection.ops.adapt_datetimefield_value(created_at)
+        rows.append((record_id, schema.object_type.pk, _dumps(values), _search_text(schema, values),
+                     stamp, stamp, author.user_id))
+        changes.append((record_id, values))
+    try:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at,"
+                f" created_by_id, archived) VALUES (%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)",
+                rows,
+            )
+    except IntegrityError as exc:
+        raise _unique_violation(schema, exc) from exc
+    storage.index_text([(row[0], row[3]) for row in rows])
+    _write_changes(changes, author, now)
+    pairs = [associations.Pair(record_id, to_id, type_id)
+             for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
+    # Activities reach their records' timelines; associations made with a new record are no event.
+    associations.associate_many(pairs, events=False)
     return ids
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from scheda.records import services
-from scheda.records.models import Record
+from scheda.records.models import PropertyChange, Record
 from scheda.records.storage import lock_records
 from scheda.transactions import ATTEMPTS, retried
 
@@ -132,6 +132,27 @@ def test_other_errors_and_inner_calls_are_not_retried():
     with pytest.raises(OperationalError):
         collides()
     assert runs == [1, 2] + [2] * ATTEMPTS
+
+
+def test_create_records_runs_again_whole(monkeypatch):
+    """A create that collides after its insert runs again from its ids on: the records, their
+    history and their given create dates are written once."""
+    calls: list[int] = []
+    associate_many = services.associations.associate_many
+
+    def collides_once(pairs, events=True):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked") if connection.vendor == "sqlite" else _deadlock()
+        return associate_many(pairs, events=events)
+
+    monkeypatch.setattr(services.associations, "associate_many", collides_once)
+    ids = services.create_records("companies", [{"name": "Twice tried", "createdate": "2024-01-02T03:04:05Z"}],
+                                  services.Author())
+    assert len(calls) == 2
+    assert list(Record.objects.filter(properties__name="Twice tried").values_list("id", flat=True)) == ids
+    assert Record.objects.get(pk=ids[0]).created_at.year == 2024
+    assert PropertyChange.objects.filter(record_id=ids[0]).count() == 1
 
 
 def _deadlock() -> OperationalError:
