@@ -29,6 +29,9 @@ class AssociationType(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["from_object_type", "to_object_type"], name="assoctype_pair")]
+        # One unlabeled type a pair: two requests making it at once must not split its associations.
+        constraints = [models.UniqueConstraint(fields=["from_object_type", "to_object_type"],
+                                               condition=models.Q(label__isnull=True), name="assoctype_one_unlabeled")]
 
     def __str__(self) -> str:
         return f"{self.id} {self.label or '(unlabeled)'}"

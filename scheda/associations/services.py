@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
@@ -70,13 +70,26 @@ def _next_type_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-@transaction.atomic
 def default_type(from_type: ObjectType, to_type: ObjectType) -> AssociationType:
     """The unlabeled type between two object types, created for a pair that has none yet, so
     records of any two types can be associated."""
-    found = AssociationType.objects.filter(from_object_type=from_type, to_object_type=to_type, label=None).first()
-    if found:
-        return found
+    for _ in range(3):
+        found = _find_default(from_type, to_type)
+        if found:
+            return found
+        try:
+            with transaction.atomic():
+                return _make_default(from_type, to_type)
+        except IntegrityError:
+            pass  # another writer made this pair's type (or took its ids) meanwhile: read it
+    raise Conflict(f"The association type between {from_type.name} and {to_type.name} is being created by another request")
+
+
+def _find_default(from_type: ObjectType, to_type: ObjectType) -> AssociationType | None:
+    return AssociationType.objects.filter(from_object_type=from_type, to_object_type=to_type, label=None).first()
+
+
+def _make_default(from_type: ObjectType, to_type: ObjectType) -> AssociationType:
     category = (AssociationType.Category.USER_DEFINED if from_type.is_custom or to_type.is_custom
                 else AssociationType.Category.HUBSPOT_DEFINED)
     if from_type == to_type:

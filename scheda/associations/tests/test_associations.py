@@ -303,6 +303,19 @@ def test_default_type_created_once_between_two_types():
     assert AssociationType.objects.count() == count
 
 
+def test_default_type_made_meanwhile_by_another_request_is_read(monkeypatch):
+    """Two requests find no type for a new pair and both make it: the database keeps one, and
+    the request that lost reads the winner's instead of failing or splitting the associations."""
+    contacts, products = get_object_type("contacts"), get_object_type("products")
+    made = services.default_type(contacts, products)
+    count = AssociationType.objects.count()
+    misses = iter([None])  # this request looked before the other's commit
+    find = services._find_default
+    monkeypatch.setattr(services, "_find_default", lambda a, b: next(misses, None) or find(a, b))
+    assert services.default_type(contacts, products) == made
+    assert AssociationType.objects.count() == count
+
+
 def test_default_type_created_once_within_one_type():
     products = get_object_type("products")
     made = services.default_type(products, products)
