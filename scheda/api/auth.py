@@ -7,10 +7,12 @@ is the one place that reads them; the helpers below it answer the questions the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -20,6 +22,8 @@ from scheda.accounts.models import ApiToken
 from scheda.accounts.permissions import Rights, rights_of
 from scheda.accounts.services import authenticate_token
 from scheda.errors import FieldError, Forbidden, SchedaError
+
+logger = logging.getLogger("scheda.api")
 
 if TYPE_CHECKING:
     from scheda.objects.models import ObjectType
@@ -35,8 +39,12 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = authenticate_token(token)
         if found is not None and (found.last_used_at is None or timezone.now() - found.last_used_at > timedelta(minutes=1)):
-            # Written at most once a minute: a busy integration does not write on every call.
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+            # Written at most once a minute: a busy integration does not write on every call. A
+            # stamp another writer kept waiting is skipped, not a failed call: the next one writes it.
+            try:
+                ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+            except OperationalError as error:
+                logger.warning("token %s: last use not recorded (%s)", found.pk, str(error).strip().splitlines()[0])
         return found
 
 

@@ -2,11 +2,12 @@
 PostgreSQL: an account token has its scopes alone, a user token its user's permissions too."""
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from scheda.accounts import services as accounts
-from scheda.accounts.models import PermissionSet, User
+from scheda.accounts.models import ApiToken, PermissionSet, User
 from scheda.records import services
 from scheda.records.services import Author
 
@@ -71,3 +72,18 @@ def test_the_owners_page_reads_every_owners_teams_at_once(client):
     assert queries() == few
     owners = {o["email"]: o["teams"] for o in client.get("/crm/v3/owners?limit=500", **headers).json()["results"]}
     assert [(t["name"], t["primary"]) for t in owners["u0@example.com"]] == [("Beta", True), ("Gamma", False)]
+
+
+def test_a_token_whose_last_use_cannot_be_written_still_answers(client, monkeypatch, caplog):
+    """The once-a-minute "last used" stamp kept waiting by another writer is skipped, not a 500."""
+    update = QuerySet.update
+
+    def locked(self, **values):
+        if self.model is ApiToken:
+            raise OperationalError("database is locked")
+        return update(self, **values)
+
+    headers = bearer()
+    monkeypatch.setattr(QuerySet, "update", locked)
+    assert client.get("/crm/v3/objects/contacts", **headers).status_code == 200
+    assert "last use not recorded (database is locked)" in caplog.text
