@@ -1,5 +1,6 @@
-"""`scheda sweep_files`: uploaded files no attachment points at are deleted once they are older
-than the upload window; files rows point at, and young files, are kept."""
+"""Uploaded files on disk: written through to the disk before their row commits, and `scheda
+sweep_files` deletes those no attachment points at once they are older than the upload window;
+files rows point at, and young files, are kept."""
 
 import os
 import time
@@ -18,6 +19,19 @@ pytestmark = pytest.mark.django_db
 def _age(path, hours: float) -> None:
     then = time.time() - hours * 3600
     os.utime(path, (then, then))
+
+
+def test_an_attachment_is_on_the_disk_before_its_row_commits(settings, tmp_path, rep, monkeypatch):
+    """The file and its folder are synced (a power cut after the commit keeps the bytes)."""
+    settings.MEDIA_ROOT = tmp_path
+    contact = records.create_record("contacts", {"email": "ada@example.com"}, rep)
+    synced: list[str] = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda descriptor: synced.append(os.readlink(f"/proc/self/fd/{descriptor}")) or fsync(descriptor))
+    uploaded = services.attach_file(contact, "kept.txt", b"kept", rep)
+    path = tmp_path / uploaded.file.name
+    assert path.read_bytes() == b"kept"
+    assert synced == [str(path), str(path.parent)]
 
 
 def test_sweep_deletes_old_files_no_row_points_at(settings, tmp_path, rep, capsys):
