@@ -432,6 +432,7 @@ def create_object_type(
         primary_display_property=primary_display_property,
         secondary_display_properties=list(secondary_display_properties), is_custom=True, description=description,
     )
+    storage.create_search_index(object_type.pk)
     PropertyGroup.objects.create(object_type=object_type, name=f"{name}_information", label=f"{singular} information")
     for spec in SYSTEM_PROPERTIES:
         create_property(object_type, spec, user, hubspot_defined=True)
@@ -525,6 +526,7 @@ def install_standard_objects() -> None:
                       "secondary_display_properties": spec["secondary_display_properties"],
                       "is_activity": spec["is_activity"]},
         )
+        storage.create_search_index(object_type.pk)
         groups = set(PropertyGroup.objects.filter(object_type=object_type).values_list("name", flat=True))
         for group_name, label, order in catalogue.PROPERTY_GROUPS.get(spec["name"], []):
             if group_name not in groups:

@@ -5,12 +5,12 @@ scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -373,15 +373,9 @@ def index_scans(query: Query, *, ordered: bool = False) -> Iterator[None]:
     text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
     # A sort kept anyway (of the few rows of one value) costs as much as a disabled plan does,
     # over jit_above_cost: compiling it took 100 ms.
-    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
-    # SET and RESET rather than SET LOCAL in a transaction of its own: two round trips, not four.
-    with connection.cursor() as cursor:
-        cursor.execute("; ".join(f"SET {name} = off" for name in off))
-        try:
-            yield
-        finally:
-            with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
-                cursor.execute("; ".join(f"RESET {name}" for name in off))
+    with storage.planner_off("enable_seqscan", *([] if text else ["enable_bitmapscan"]),
+                             *(["enable_sort", "jit"] if ordered else [])):
+        yield
 
 
 def cap_for(query: Query) -> int:

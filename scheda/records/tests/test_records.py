@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from scheda.associations.models import Association, AssociationType
@@ -894,6 +895,37 @@ def test_search_ids():
     assert search.search_ids(contacts, "nico", after_id=nicolo.pk) == [nicola.pk]
     assert search.search_ids(contacts, 'nico" OR anna') == []
     assert search.search_ids(contacts, "AND") == []
+
+
+@pytest.mark.parametrize("probe", [2, 1000])
+def test_search_ids_whether_matches_are_dense_or_rare(monkeypatch, probe):
+    """On PostgreSQL the first PROBE records are tested before the text index is read: both
+    ways give the first matches by id (with a probe of 2 records "Rare" is found past it)."""
+    monkeypatch.setattr(search, "PROBE", probe)
+    made = [create("companies", name=name) for name in ("Dense A", "Dense B", "Dense C", "Other", "Rare one", "Rare two")]
+    companies = made[0].object_type
+    assert search.search_ids(companies, "dense", limit=2) == [made[0].pk, made[1].pk]
+    assert search.search_ids(companies, "dense", limit=5) == [r.pk for r in made[:3]]
+    assert search.search_ids(companies, "rare", limit=1) == [made[4].pk]
+    assert search.search_ids(companies, "rare") == [made[4].pk, made[5].pk]
+    assert search.search_ids(companies, "rare", after_id=made[4].pk) == [made[5].pk]
+    assert search.search_ids(companies, "nothing") == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's text index per object type")
+def test_every_object_type_has_a_text_index_of_its_own():
+    """Rare words are looked up in the type's own GIN index (bench/search.py measures why)."""
+    from scheda.objects.models import ObjectType
+    from scheda.objects.services import create_object_type
+
+    create_object_type(name="pets", singular="Pet", plural="Pets", primary_display_property="pet_name",
+                       properties=[{"name": "pet_name", "label": "Name", "type": "string", "field_type": "text"}])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'records_record' AND indexdef LIKE '%%gin%%'")
+        found = dict(cursor.fetchall())
+    for type_id in ObjectType.objects.values_list("id", flat=True):
+        assert f"USING gin (search_vector) WHERE (object_type_id = {type_id})" in found.get(f"rs_{type_id}", ""), found
+    assert len(found) == ObjectType.objects.count()  # no index over every type's records beside them
 
 
 def test_search_by_email_and_domain():
