@@ -50,7 +50,8 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PROBED.format(table=storage.TABLE, probe=PROBE, of_type=of_type, text=sql),
-                           [*of_type_params, *params, limit, limit, *params, *of_type_params, limit, limit])
+                           [*of_type_params, object_type.pk, archived, *params, limit, limit, *params, *of_type_params,
+                            limit, limit])
         else:
             cursor.execute(f"SELECT id FROM {storage.TABLE} WHERE {sql} AND {of_type} ORDER BY id LIMIT %s",
                            [*params, *of_type_params, limit])
@@ -59,11 +60,16 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
 
 # PostgreSQL expects a type's matches spread evenly over its records and walks them in id order
 # testing each: quick when many match, a walk over all 200k companies (1.2 s at data set L) when
-# none does. So one statement tests the first PROBE records in id order, and only if fewer than
-# `limit` of them match (matches are rare) looks them all up in the type's text index and sorts
-# them: the second part's condition is computed once and skips it entirely otherwise.
+# none does. So one statement tests the first PROBE records of the type in id order, and only if
+# fewer than `limit` of them match (matches are rare) looks them all up in the type's text index
+# and sorts them: the second part's condition is computed once and skips it entirely otherwise.
+# The probe names the type by a range of (type, archived, id), which only the type's index
+# answers in order: with `object_type_id = 1` PostgreSQL walked the primary key through the
+# 200k companies before the first contact (68 ms).
 _PROBED = """WITH probed AS MATERIALIZED (
-    SELECT id FROM (SELECT id, search_vector, properties FROM {table} WHERE {of_type} ORDER BY id LIMIT {probe}) {table}
+    SELECT id FROM (SELECT id, search_vector, properties FROM {table}
+        WHERE (object_type_id, archived, id) > (%s, %s, %s) AND (object_type_id, archived, id) <= (%s, %s, 9223372036854775807)
+        ORDER BY object_type_id, archived, id LIMIT {probe}) {table}
     WHERE {text} ORDER BY id LIMIT %s)
 SELECT id FROM probed WHERE (SELECT count(*) FROM probed) = %s
 UNION ALL
