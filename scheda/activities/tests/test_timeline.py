@@ -156,6 +156,17 @@ def test_search_matches_the_texts_the_issue_names_and_highlights(rep, contact):
     assert timeline.highlight("Budget review", ["budget"]) == [("Budget", True), (" review", False)]
 
 
+def test_search_words_are_matched_literally_in_any_case_and_planned_as_ilike(rep, contact):
+    """A word's "_" is a character, not LIKE's wildcard; on PostgreSQL the match is ILIKE, which
+    it can estimate (UPPER(...) LIKE made it read and sort a busy contact's whole timeline)."""
+    literal = note(rep, contact, "ref Q3_PLAN sent")
+    note(rep, contact, "ref Q3xPLAN sent")
+    with CaptureQueriesContext(connection) as captured:
+        assert keys(timeline.timeline(contact, Filters(query="q3_plan"))) == [literal.pk]
+    page_sql = next(q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "DESC" in q["sql"])
+    assert (" ILIKE " in page_sql) == (connection.vendor == "postgresql") and "UPPER(" not in page_sql, page_sql
+
+
 def test_system_events_for_tracked_changes_merges_and_associations(rep, contact, owner):
     records.update_record(contact, {"lifecyclestage": "customer", "firstname": "Augusta"}, rep)
     company = records.create_record("companies", {"name": "Analytical Engines"}, rep)
