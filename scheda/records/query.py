@@ -142,7 +142,9 @@ class Compiler:
             return f"({column} IS NULL OR {column} <> {mark})", [param]
         return f"{column} {COMPARE[operator]} {mark}", [param]
 
-    def where(self, query: Query) -> tuple[str, list[Any]]:
+    def where(self, query: Query, *, typed: bool = True) -> tuple[str, list[Any]]:
+        """The conditions of `query`; without the object type and archived flag if not `typed`
+        (the caller names them otherwise)."""
         if len(query.filter_groups) > MAX_GROUPS:
             raise _invalid(f"At most {MAX_GROUPS} filter groups", "filterGroups")
         if sum(len(group) for group in query.filter_groups) > MAX_FILTERS or any(
@@ -152,7 +154,7 @@ class Compiler:
         # partial index ("WHERE object_type_id = N [AND NOT archived]") only when its terms
         # appear literally in the query.
         parts = [f"records_record.object_type_id = {int(self.schema.object_type.pk)}",
-                 f"records_record.{storage.ACTIVE}" if not query.archived else "records_record.archived = TRUE"]
+                 f"records_record.{storage.ACTIVE}" if not query.archived else "records_record.archived = TRUE"][:2 if typed else 0]
         params: list[Any] = []
         groups = []
         for group in query.filter_groups:
@@ -173,21 +175,26 @@ class Compiler:
         if owned is not None:  # bound like a filter value, so the owner property's own index serves it
             parts.append(owned[0])
             params.extend(owned[1])
-        return " AND ".join(parts), params
+        return " AND ".join(parts) or "TRUE", params
 
     def page(self, query: Query, limit: int, after: int | None) -> tuple[list[int], int | None]:
         """Ids of one page in order, and the cursor of the next page (None on the last)."""
         if query.sort not in self.schema.properties:
             raise _invalid(f'Cannot sort by "{query.sort}": no such property', "sorts", "PROPERTY_DOESNT_EXIST")
         self.check_cursor(query, after)
-        where, params = self.where(query)
+        by_id_on_postgresql = query.sort == "hs_object_id" and connection.vendor == "postgresql"
+        where, params = self.where(query, typed=not by_id_on_postgresql)
         column = storage.value_sql(query.sort)
         order = "DESC" if query.descending else "ASC"
-        if query.sort == "hs_object_id":
+        if by_id_on_postgresql:
+            sql, params = storage.first_by_id(self.schema.object_type.pk, query.archived, where, params, limit=limit + 1,
+                                              after=after, descending=query.descending)
+        elif query.sort == "hs_object_id":
             if after is not None:
                 where += f" AND records_record.id {'<' if query.descending else '>'} %s"
                 params.append(after)
             sql = f"SELECT id FROM records_record WHERE {where} ORDER BY records_record.id {order} LIMIT %s"
+            params.append(limit + 1)
         else:
             if after is not None:
                 condition = self.after_condition(column, query.descending)
@@ -197,8 +204,9 @@ class Compiler:
             nulls = "NULLS LAST" if query.descending else "NULLS FIRST"
             sql = (f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where}"
                    f" ORDER BY {column} {order} {nulls}, records_record.id {order} LIMIT %s")
+            params.append(limit + 1)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit + 1])
+            cursor.execute(sql, params)
             ids = [row[0] for row in cursor.fetchall()]
         more = len(ids) > limit
         ids = ids[:limit]

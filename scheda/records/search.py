@@ -12,8 +12,6 @@ from scheda.objects.models import ObjectType
 from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
-# Records of a type PostgreSQL tests in id order before it looks matches up in the text index.
-PROBE = 2000
 
 
 def words(query: str) -> list[str]:
@@ -46,34 +44,13 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
     owned = storage.owner_condition(owners)
     if owned is not None:
         sql, params = f"{sql} AND {owned[0]}", [*params, *owned[1]]
-    of_type, of_type_params = "object_type_id = %s AND archived = %s AND id > %s", [object_type.pk, archived, after_id]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PROBED.format(table=storage.TABLE, probe=PROBE, of_type=of_type, text=sql),
-                           [*of_type_params, object_type.pk, archived, *params, limit, limit, *params, *of_type_params,
-                            limit, limit])
+            cursor.execute(*storage.first_by_id(object_type.pk, archived, sql, params, limit=limit, after=after_id))
         else:
-            cursor.execute(f"SELECT id FROM {storage.TABLE} WHERE {sql} AND {of_type} ORDER BY id LIMIT %s",
-                           [*params, *of_type_params, limit])
+            cursor.execute(f"SELECT id FROM {storage.TABLE} WHERE {sql} AND object_type_id = %s AND archived = %s"
+                           " AND id > %s ORDER BY id LIMIT %s", [*params, object_type.pk, archived, after_id, limit])
         return [row[0] for row in cursor.fetchall()]
-
-
-# PostgreSQL expects a type's matches spread evenly over its records and walks them in id order
-# testing each: quick when many match, a walk over all 200k companies (1.2 s at data set L) when
-# none does. So one statement tests the first PROBE records of the type in id order, and only if
-# fewer than `limit` of them match (matches are rare) looks them all up in the type's text index
-# and sorts them: the second part's condition is computed once and skips it entirely otherwise.
-# The probe names the type by a range of (type, archived, id), which only the type's index
-# answers in order: with `object_type_id = 1` PostgreSQL walked the primary key through the
-# 200k companies before the first contact (68 ms).
-_PROBED = """WITH probed AS MATERIALIZED (
-    SELECT id FROM (SELECT id, search_vector, properties FROM {table}
-        WHERE (object_type_id, archived, id) > (%s, %s, %s) AND (object_type_id, archived, id) <= (%s, %s, 9223372036854775807)
-        ORDER BY object_type_id, archived, id LIMIT {probe}) {table}
-    WHERE {text} ORDER BY id LIMIT %s)
-SELECT id FROM probed WHERE (SELECT count(*) FROM probed) = %s
-UNION ALL
-(SELECT id FROM {table} WHERE {text} AND {of_type} AND (SELECT count(*) FROM probed) < %s ORDER BY id + 0 LIMIT %s)"""
 
 
 def _pg_word(term: str) -> str:

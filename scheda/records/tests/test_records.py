@@ -901,7 +901,7 @@ def test_search_ids():
 def test_search_ids_whether_matches_are_dense_or_rare(monkeypatch, probe):
     """On PostgreSQL the first PROBE records are tested before the text index is read: both
     ways give the first matches by id (with a probe of 2 records "Rare" is found past it)."""
-    monkeypatch.setattr(search, "PROBE", probe)
+    monkeypatch.setattr(search.storage, "PROBE", probe)
     made = [create("companies", name=name) for name in ("Dense A", "Dense B", "Dense C", "Other", "Rare one", "Rare two")]
     companies = made[0].object_type
     assert search.search_ids(companies, "dense", limit=2) == [made[0].pk, made[1].pk]
@@ -910,6 +910,25 @@ def test_search_ids_whether_matches_are_dense_or_rare(monkeypatch, probe):
     assert search.search_ids(companies, "rare") == [made[4].pk, made[5].pk]
     assert search.search_ids(companies, "rare", after_id=made[4].pk) == [made[5].pk]
     assert search.search_ids(companies, "nothing") == []
+
+
+@pytest.mark.parametrize("probe", [2, 1000])
+def test_search_pages_by_id_whether_matches_are_dense_or_rare(monkeypatch, probe):
+    """The API's search sorted by id (its default) pages the same way both ways, up and down."""
+    from scheda.records.query import Compiler, Filter, Query
+
+    monkeypatch.setattr(search.storage, "PROBE", probe)
+    made = [create("companies", name=name) for name in ("Dense A", "Dense B", "Other", "Rare one", "Dense C", "Rare two")]
+    compiler, ids = Compiler(load_schema("companies")), [r.pk for r in made]
+    dense = Query(filter_groups=[[Filter("name", "CONTAINS_TOKEN", "dense")]])
+    assert compiler.page(dense, 2, None) == ([ids[0], ids[1]], ids[1])
+    assert compiler.page(dense, 2, ids[1]) == ([ids[4]], None)
+    down = Query(filter_groups=dense.filter_groups, descending=True)
+    assert compiler.page(down, 2, None) == ([ids[4], ids[1]], ids[1])
+    assert compiler.page(down, 2, ids[1]) == ([ids[0]], None)
+    assert compiler.page(Query(text="rare"), 1, None) == ([ids[3]], ids[3])
+    assert compiler.page(Query(text="rare"), 1, ids[3]) == ([ids[5]], None)
+    assert compiler.page(Query(), 10, ids[4]) == ([ids[5]], None)
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's text index per object type")
