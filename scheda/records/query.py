@@ -154,7 +154,7 @@ class Compiler:
         # partial index ("WHERE object_type_id = N [AND NOT archived]") only when its terms
         # appear literally in the query.
         parts = [f"records_record.object_type_id = {int(self.schema.object_type.pk)}",
-                 f"records_record.{storage.ACTIVE}" if not query.archived else "records_record.archived = TRUE"][:2 if typed else 0]
+                 f"records_record.{storage.ACTIVE}" if not query.archived else "records_record.archived = TRUE"] if typed else []
         params: list[Any] = []
         groups = []
         for group in query.filter_groups:
