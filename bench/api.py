@@ -3,6 +3,7 @@ PostgreSQL of BENCH_DATABASE_URL), loaded with data set S (or L), then:
 - batch create of 100 contacts a call from concurrent clients: records a second end to end;
 - search with an EQ filter on email sorted by createdate, and a CONTAINS_TOKEN query: server
   time (the Server-Timing header) p50/p95.
+On a reused data set (`--data-dir`) it archives the contacts it created before it ends.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ try:
             time.sleep(0.2)
 
     # --- batch create ----------------------------------------------------------------------------------
-    created = [0]
+    created: list[str] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + args.seconds
 
@@ -94,10 +95,10 @@ try:
             run = uuid.uuid4().hex[:8]
             inputs = [{"properties": {"email": f"bench.{run}.{i}@example.com", "firstname": "Bench", "lastname": f"Run {run}",
                                       "lifecyclestage": "lead"}} for i in range(100)]
-            status, _, _ = call("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": inputs})
+            status, made, _ = call("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": inputs})
             assert status == 201
             with lock:
-                created[0] += 100
+                created.extend(record["id"] for record in made["results"])
 
     began = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(args.clients)]
@@ -106,8 +107,8 @@ try:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    print(f"  batch create, 100 contacts a call, {args.clients} clients: {created[0] / elapsed:,.0f} records/s"
-          f" ({created[0]:,} in {elapsed:.1f} s)")
+    print(f"  batch create, 100 contacts a call, {args.clients} clients: {len(created) / elapsed:,.0f} records/s"
+          f" ({len(created):,} in {elapsed:.1f} s)")
 
     # --- search ----------------------------------------------------------------------------------------
     _, page, _ = call("POST", "/crm/v3/objects/contacts/search", {"limit": 200, "properties": ["email"]})
@@ -125,6 +126,14 @@ try:
         "filterGroups": [{"filters": [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN",
                                        "value": rng.choice(["rossi", "smith", "bianchi", "taylor"])}]}]})
     report("search query text (server time)", lambda: {"query": rng.choice(["giulia", "marco ross", "oliver"])})
+    if args.data_dir:
+        # A reused data set is left as it was generated: the created contacts, the newest of all
+        # and none a customer, would otherwise be the first rows the next index-page bench walks.
+        for start in range(0, len(created), 100):
+            status, _, _ = call("POST", "/crm/v3/objects/contacts/batch/archive",
+                                {"inputs": [{"id": record_id} for record_id in created[start:start + 100]]})
+            assert status == 204, status
+        print(f"  archived the {len(created):,} contacts it created")
 finally:
     server.terminate()
     server.wait(timeout=10)
