@@ -102,11 +102,20 @@ def test_count_stops_at_the_cap(browser, contacts, monkeypatch):
     assert "4 records" in get(browser, "edited=1&fp=lifecyclestage&fo=EQ&fv=customer")
 
 
+def test_a_text_searchs_count_stops_sooner(browser, contacts, monkeypatch):
+    """A search's matches are confirmed row by row: its count stops at the lower cap."""
+    monkeypatch.setattr(index, "COUNT_CAP", 10)
+    monkeypatch.setattr(index, "NARROWED_COUNT_CAP", 3)
+    assert "3+ records" in get(browser, "q=example")  # all 12 have an e-mail at example.com
+    assert "1 record" in get(browser, "q=L07")
+    assert "10+ records" in get(browser)
+
+
 def test_a_restricted_users_filtered_count_stops_sooner(client, contacts, owner, grant, monkeypatch):
     """A user who sees only their own contacts: the plain count as before, a filtered one
     capped lower (its rows are checked one by one for their owner)."""
     monkeypatch.setattr(index, "COUNT_CAP", 10)
-    monkeypatch.setattr(index, "RESTRICTED_COUNT_CAP", 3)
+    monkeypatch.setattr(index, "NARROWED_COUNT_CAP", 3)
     client.force_login(grant(owner, all_objects={"view": "owned", "edit": "owned"}))
     assert "6 records" in get(client)  # the even ones: the owner's
     assert "3+ records" in get(client, "edited=1&fp=lifecyclestage&fo=EQ&fv=lead")  # 4 of them leads
