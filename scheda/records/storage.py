@@ -6,11 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import DatabaseError, connection
+from django.db import connection
 
 if TYPE_CHECKING:
     from scheda.objects.models import PropertyDefinition
@@ -31,24 +30,6 @@ COLUMNS = {
 # How every query and index says "not archived", word for word: SQLite uses a partial index
 # only when the query repeats its terms.
 ACTIVE = "archived = FALSE"
-
-
-@contextmanager
-def planner_off(*names: str) -> Iterator[None]:
-    """PostgreSQL plans the queries inside without these plan kinds (`enable_seqscan`, ...): for
-    the few queries whose plan its statistics get wrong (docs/DECISIONS.md 21). SET and RESET
-    rather than SET LOCAL in a transaction of its own: two round trips, not four. On SQLite,
-    nothing."""
-    if connection.vendor != "postgresql" or not names:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("; ".join(f"SET {name} = off" for name in names))
-        try:
-            yield
-        finally:
-            with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
-                cursor.execute("; ".join(f"RESET {name}" for name in names))
 
 
 ID_MAX = 9223372036854775807
@@ -72,7 +53,8 @@ def first_by_id(object_type_id: int, archived: bool, condition: str, params: lis
     (the type's text index, a property's) and sorts them. docs/DECISIONS.md 22."""
     key = f"({TABLE}.object_type_id, {TABLE}.archived, {TABLE}.id)"
     below = descending and after is not None
-    low, high = (0, after) if below else ((0 if descending else after or 0), ID_MAX)
+    low = after if after is not None and not descending else 0
+    high = after if below else ID_MAX
     direction = "DESC" if descending else "ASC"
     walk = ", ".join(f"{TABLE}.{column} {direction}" for column in ("object_type_id", "archived", "id"))
     past = f" AND {TABLE}.id {'<' if descending else '>'} {int(after)}" if after is not None else ""

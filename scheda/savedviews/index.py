@@ -5,12 +5,12 @@ scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +30,7 @@ COUNT_CAP = 10_000
 # A text search, and a user who sees some owners' records with a filter as well, get "1,000+":
 # each match the index finds is confirmed on its row (the search's text, the filter's owner), so
 # 10,000 team matches among 1M contacts read 50,000 rows (70 ms), 1,000 read 5,000; "rossi"'s
-# first 10,001 of 33,250 matches took 22 ms on PostgreSQL at data set L (docs/DECISIONS.md 15).
+# first 10,001 of 33,250 matches took 22 ms on PostgreSQL at data set L (docs/DECISIONS.md 15, 22).
 NARROWED_COUNT_CAP = 1_000
 # The first columns of a new view, after the record's name (HubSpot's defaults).
 DEFAULT_COLUMNS = {
@@ -374,9 +374,15 @@ def index_scans(query: Query, *, ordered: bool = False) -> Iterator[None]:
     text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
     # A sort kept anyway (of the few rows of one value) costs as much as a disabled plan does,
     # over jit_above_cost: compiling it took 100 ms.
-    with storage.planner_off("enable_seqscan", *([] if text else ["enable_bitmapscan"]),
-                             *(["enable_sort", "jit"] if ordered else [])):
-        yield
+    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
+    # SET and RESET rather than SET LOCAL in a transaction of its own: two round trips, not four.
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET {name} = off" for name in off))
+        try:
+            yield
+        finally:
+            with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
+                cursor.execute("; ".join(f"RESET {name}" for name in off))
 
 
 def cap_for(query: Query) -> int:
