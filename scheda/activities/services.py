@@ -37,7 +37,7 @@ from scheda.associations import services as associations
 from scheda.associations.models import Association
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
-from scheda.objects.services import load_schema
+from scheda.objects.services import load_schema, with_schema
 from scheda.objects.types import format_datetime
 from scheda.pipelines.models import PipelineStage
 from scheda.records import services as records
@@ -205,7 +205,8 @@ def deleted_activities(record: Record) -> list[Record]:
     # From the (few) deleted activities to this record's entries, not from its (many) entries;
     # the literal TRUE lets SQLite's planner pick the (object type, archived) index, as a bound
     # parameter does not (docs/DECISIONS.md 6).
-    types = ", ".join(str(int(pk)) for pk in ObjectType.objects.filter(is_activity=True).values_list("pk", flat=True))
+    types = with_schema("activity type ids", lambda: ", ".join(
+        str(int(pk)) for pk in ObjectType.objects.filter(is_activity=True).values_list("pk", flat=True)))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.id FROM records_record r WHERE r.object_type_id IN ({types}) AND r.archived = TRUE"
