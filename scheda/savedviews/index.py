@@ -395,8 +395,17 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
     every matching row, so past the cap it stops (docs/DECISIONS.md 13)."""
     cap = cap or COUNT_CAP
     where, params = compiler.where(query)
+    source = f"records_record{owner_index(compiler.schema, query)}"
+    if connection.vendor == "postgresql" and query.text and query.owners and not query.filter_groups:
+        # A restricted user's text search: the matches are read from the text index and checked
+        # for their owner on the way, as far as the cap. PostgreSQL has no statistics for the
+        # owner of a partial index, guesses it a fiftieth of the rows, and reads a fifth of the
+        # type through the owner index instead ("rossi" as a Sales rep at L: 164 -> 52 ms).
+        # OFFSET 0 keeps the text search apart; the outer WHERE checks the rest.
+        matching, matching_params = compiler.where(replace(query, owners=None))
+        source = f"(SELECT * FROM records_record WHERE {matching} OFFSET 0) records_record"
+        params = [*matching_params, *params]
     with index_scans(query), connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM records_record{owner_index(compiler.schema, query)}"
-                       f" WHERE {where} LIMIT %s) capped", [*params, cap + 1])
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped", [*params, cap + 1])
         count = cursor.fetchone()[0]
     return min(count, cap), count > cap

@@ -144,3 +144,19 @@ def test_a_cursor_outside_the_owners_is_refused(people):
         with pytest.raises(ValidationFailed):
             compiler.page(query, 3, hidden)
         assert compiler.page(query, 3, owned(people, "ada")[0])[0] == owned(people, "ada")[1:4]
+
+
+def test_the_index_count_of_a_restricted_text_search(people, monkeypatch):
+    """The index page counts a restricted user's text search from the text index, checking the
+    owner on the way (savedviews.index.count_of): the same count, capped the same way."""
+    from scheda.savedviews import index
+
+    compiler = index.IndexCompiler(load_schema("contacts"))
+    mine = frozenset({people["ada"], people["cy"]})
+    with CaptureQueriesContext(connection) as captured:
+        assert index.count_of(compiler, Query(text="rossi", owners=mine), 100) == (7, False)
+    assert index.count_of(compiler, Query(text="rossi", owners=mine), 5) == (5, True)
+    assert index.count_of(compiler, Query(text="nobody", owners=mine), 100) == (0, False)
+    assert index.count_of(compiler, Query(text="rossi", owners=frozenset({"999999"})), 100) == (0, False)
+    counted = next(q["sql"] for q in captured.captured_queries if "count(*)" in q["sql"])
+    assert ("OFFSET 0) records_record WHERE" in counted) == (connection.vendor == "postgresql"), counted
