@@ -7,9 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from scheda.activities import services
-from scheda.activities.models import Comment
+from scheda.activities.models import Comment, TimelineEntry
 from scheda.activities.tests.test_timeline import EML
 from scheda.records import services as records
 
@@ -51,6 +53,9 @@ def test_quick_action_logs_and_the_note_lands_in_the_timeline(browser, contact):
     answer = htmx(browser, "post", f"/record/{contact.pk}/activities/notes/", {"hs_note_body": "Called <b>Ada</b><script>x</script>"})
     html = answer.content.decode()
     assert answer.status_code == 200 and "Called <b>Ada</b>" in html and "<script>x" not in html
+    # Its time in the page's zone and language, and as ISO 8601 for machines.
+    moment = timezone.localtime(TimelineEntry.objects.filter(record_id=contact.pk, kind="notes").latest("id").occurred_at)
+    assert f'<time datetime="{moment.isoformat()}">{date_format(moment, "DATETIME_FORMAT")}</time>' in html
 
 
 def test_an_empty_note_comes_back_with_the_message_next_to_the_field(browser, contact):

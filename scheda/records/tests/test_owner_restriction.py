@@ -146,7 +146,7 @@ def test_a_cursor_outside_the_owners_is_refused(people):
         assert compiler.page(query, 3, owned(people, "ada")[0])[0] == owned(people, "ada")[1:4]
 
 
-def test_the_index_count_of_a_restricted_text_search(people, monkeypatch):
+def test_the_index_count_of_a_restricted_text_search(people):
     """The index page counts a restricted user's text search from the text index, checking the
     owner on the way (savedviews.index.count_of): the same count, capped the same way."""
     from scheda.savedviews import index
