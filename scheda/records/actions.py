@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from scheda.objects.models import PropertyDefinition, PropertyGroup
 from scheda.objects.services import Schema, load_schema
 from scheda.records import services
 from scheda.records.display import Presenter
-from scheda.records.models import Merge, PropertyChange, Record
+from scheda.records.models import Follow, Merge, PropertyChange, Record
 from scheda.records.pages import is_id, page_record, ui_author
 from scheda.records.search import search_ids
 
@@ -48,14 +49,18 @@ class Request(HttpRequest):
 
 
 def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
-    """What records/actions/menu.html needs besides `record`: two queries (the follow, an
-    un-undone merge into this record), and which items this user may use."""
+    """What records/actions/menu.html needs besides `record`: one query (whether the user follows
+    it, whether a merge into it can be undone), and which items this user may use."""
     rights = rights_of(request.user)
     editable = rights.can_edit(record)
+    follows = Follow.objects.filter(record_id=OuterRef("pk"), user_id=request.user.pk or 0)  # signed in, so a pk
+    following, merged = Record.objects.filter(pk=record.pk).annotate(
+        following=Exists(follows),
+        merged=Exists(Merge.objects.filter(primary_id=OuterRef("pk"), undone_at=None)),
+    ).values_list("following", "merged").first() or (False, False)
     return {"record_actions": {
-        "following": services.is_following(record, request.user),
-        "can_undo_merge": editable and rights.may(record.object_type, "merge")
-        and Merge.objects.filter(primary=record, undone_at=None).exists(),
+        "following": following,
+        "can_undo_merge": editable and rights.may(record.object_type, "merge") and merged,
         "can_edit": editable, "can_merge": editable and rights.may(record.object_type, "merge"),
         "can_delete": editable and rights.may(record.object_type, "delete"),
         "can_export": rights.may(record.object_type, "export"),

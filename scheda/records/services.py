@@ -598,10 +598,6 @@ def unfollow(record: Record, user) -> None:
     Follow.objects.filter(record=record, user=user).delete()
 
 
-def is_following(record: Record, user) -> bool:
-    return Follow.objects.filter(record=record, user=user).exists()
-
-
 # --- merge and unmerge ------------------------------------------------------------------------
 
 

@@ -606,14 +606,14 @@ def test_clone(owner):
 
 def test_follow_and_unfollow_are_idempotent(owner):
     record = create("contacts", firstname="Ada")
-    assert not records.is_following(record, owner)
+    assert not Follow.objects.filter(record=record, user=owner).exists()
     records.follow(record, owner)
     records.follow(record, owner)
-    assert records.is_following(record, owner)
+    assert Follow.objects.filter(record=record, user=owner).exists()
     assert Follow.objects.filter(record=record, user=owner).count() == 1
     records.unfollow(record, owner)
     records.unfollow(record, owner)
-    assert not records.is_following(record, owner)
+    assert not Follow.objects.filter(record=record, user=owner).exists()
     assert not Follow.objects.filter(record=record).exists()
 
 
