@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from scheda.accounts.models import Team, User
@@ -93,37 +95,68 @@ def _event_text(record: Record, item: timeline.Item, users: dict[int, User], sch
 
 
 def _present(record: Record, items: list[timeline.Item], words: list[str], users: dict[int, User], *,
-             editable: bool) -> None:
-    """What the template shows of each item: title, body (highlighted when searching), who, when,
-    and whether its buttons that change it show (`editable`: the user may change `record`)."""
+             editable: bool, extra: str = "") -> None:
+    """Each item's markup (`item.html`): title, body (highlighted when searching), who, when, and
+    the buttons that change it when the user may change `record` (`editable`); `extra` goes in
+    its extra part (the comments, when one item is shown with them). Made here, not by a template:
+    at some forty tags an item they were two thirds of the record page's render (docs/DECISIONS.md 23)."""
     schema = load_schema(record.object_type)
     for item in items:
-        item.who = users.get(item.user_id) if item.user_id else None  # type: ignore[attr-defined]
-        # Made here once, rather than by two `date` filters per item, the dearest of its tags.
+        who = users.get(item.user_id) if item.user_id else None
         moment = timezone.localtime(item.occurred_at)
-        item.iso, item.when = moment.isoformat(), date_format(moment, "DATETIME_FORMAT")  # type: ignore[attr-defined]
-        item.editable = editable  # type: ignore[attr-defined]
+        when = format_html('<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, "DATETIME_FORMAT"))
+        pinned = " is-pinned" if item.pinned else ""
         if item.activity is None:
-            item.text = _event_text(record, item, users, schema)  # type: ignore[attr-defined]
+            item.html = format_html(  # type: ignore[attr-defined]
+                '<article class="activity{}" id="item-{}"><p class="event"><span class="event-text">{}</span>{} {}</p></article>',
+                pinned, item.key, _event_text(record, item, users, schema),
+                format_html(' · <span class="meta">{}</span>', who) if who else "", when)
             continue
         kind, values = item.kind, item.activity.properties
-        item.title = values.get(TITLE[kind]) if TITLE[kind] else ""  # type: ignore[attr-defined]
+        title = str(values.get(TITLE[kind]) or "") if TITLE[kind] else ""
         body = values.get(BODY[kind]) or ""
-        if body:
-            item.body = mark_safe(body)  # type: ignore[attr-defined]  # rich text, sanitised when written
+        if words:
+            shown = _marked(timeline.highlight(html.unescape(services._plain(body or (values.get("hs_email_text") or ""))), words))
+        elif body:
+            shown = mark_safe(body)  # rich text, sanitised when written
         else:  # an e-mail with only its plain text, which is not HTML: escaped here
-            body = (values.get("hs_email_text") or "") if kind == "emails" else ""
-            item.body = linebreaksbr(body, autoescape=True)  # type: ignore[attr-defined]
-        item.pieces = timeline.highlight(html.unescape(services._plain(body)), words) if words else None  # type: ignore[attr-defined]
-        item.title_pieces = timeline.highlight(str(item.title or ""), words)  # type: ignore[attr-defined]
-        item.label = KIND_LABELS[kind]  # type: ignore[attr-defined]
-        # Made here once rather than by template tags per button: the items are most of a page's render.
-        item.base = f"{ACTIVITY_BASE}{item.activity.pk}/"  # type: ignore[attr-defined]
-        item.comments_label = ngettext("%(count)s comment", "%(count)s comments", item.comments) % {  # type: ignore[attr-defined]
-            "count": item.comments}
-        item.associations_label = ngettext(  # type: ignore[attr-defined]
-            "%(count)s association", "%(count)s associations", item.associations) % {"count": item.associations}
-        item.is_open_task = kind == "tasks" and values.get("hs_task_status") != "COMPLETED"  # type: ignore[attr-defined]
+            shown = linebreaksbr((values.get("hs_email_text") or "") if kind == "emails" else "", autoescape=True)
+        badges = "".join(format_html(' <span class="badge">{}</span>', label) for on, label in
+                         ((item.upcoming, gettext("Upcoming")), (item.pinned, gettext("Pinned"))) if on)
+        item.html = format_html(  # type: ignore[attr-defined]
+            '<article class="activity{pinned}" id="item-{key}" data-activity="{id}">'
+            '<details class="activity-details" open><summary><span class="kind">{label}</span>{title} {when}{badges}</summary>'
+            '<div class="activity-body">{body}</div>{who}<div class="activity-actions">{actions}</div>'
+            '<div class="activity-extra">{extra}</div></details></article>',
+            pinned=pinned, key=item.key, id=item.activity.pk, label=KIND_LABELS[kind],
+            title=format_html(' <span class="title">{}</span>', _marked(timeline.highlight(title, words))) if title else "",
+            when=when, badges=mark_safe(badges), body=shown, who=format_html('<p class="meta">{}</p>', who) if who else "",
+            actions=_actions(item, kind == "tasks" and values.get("hs_task_status") != "COMPLETED", editable), extra=extra)
+
+
+def _marked(pieces: list[tuple[str, bool]]) -> SafeString:
+    return mark_safe("".join(format_html("<mark>{}</mark>", piece) if hit else escape(piece) for piece, hit in pieces))
+
+
+def _actions(item: timeline.Item, open_task: bool, editable: bool) -> SafeString:
+    """The item's buttons, those that change it only when `editable`."""
+    base, item_id = f"{ACTIVITY_BASE}{item.activity.pk}/", f"#item-{item.key}"  # type: ignore[union-attr]
+    tab, extra = ("hx-post", "#activities-tab", "outerHTML"), ("hx-get", f"{item_id} .activity-extra", "")
+    buttons = [
+        (open_task and editable, "complete/", tab, gettext("Mark as complete")),
+        (editable, "edit/", extra, gettext("Edit")),
+        (True, "comments/", ("hx-get", item_id, "outerHTML"), ngettext(
+            "%(count)s comment", "%(count)s comments", item.comments) % {"count": item.comments}),
+        (editable, "comments/", ("hx-get", item_id, "outerHTML"), gettext("Add comment")),
+        (True, "associations/", extra, ngettext(
+            "%(count)s association", "%(count)s associations", item.associations) % {"count": item.associations}),
+        (editable, "unpin/" if item.pinned else "pin/", tab, gettext("Unpin") if item.pinned else gettext("Pin")),
+        (editable, "delete/", tab, gettext("Delete")),
+    ]
+    return mark_safe("".join(
+        format_html('<button type="button" {}="{}" hx-target="{}"{}>{}</button>', method, base + action, target,
+                    format_html(' hx-swap="{}"', swap) if swap else "", label)
+        for shown, action, (method, target, swap), label in buttons if shown))
 
 
 def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None,
@@ -275,11 +308,13 @@ def _item_response(request: HttpRequest, record: Record, activity: Record, *, re
     if item is None:
         return _render(request, record, "tab")
     users = {u.pk: u for u in User.objects.filter(pk=item.user_id)} if item.user_id else {}
-    _present(record, [item], [], users, editable=rights_of(request.user).can_edit(record))
-    context = {"record": record, "item": item, "activity_base": ACTIVITY_BASE, **extra}
+    comments = ""
     if extra.get("show_comments") or extra.get("comment_error"):
-        context["comments"] = services.comments_of(activity)
-    response = render(request, "activities/tab.html#item", context)
+        comments = render_to_string("activities/tab.html#comments", {
+            "record": record, "item": item, "activity_base": ACTIVITY_BASE, "comments": services.comments_of(activity),
+            **extra}, request)
+    _present(record, [item], [], users, editable=rights_of(request.user).can_edit(record), extra=comments)
+    response = HttpResponse(item.html)  # type: ignore[attr-defined]
     if retarget:
         response["HX-Retarget"], response["HX-Reswap"] = f"#item-{item.key}", "outerHTML"
     return response
