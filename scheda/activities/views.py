@@ -101,6 +101,7 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
     its extra part (the comments, when one item is shown with them). Made here, not by a template:
     at some forty tags an item they were two thirds of the record page's render (docs/DECISIONS.md 23)."""
     schema = load_schema(record.object_type)
+    words_of = _Words()
     for item in items:
         who = users.get(item.user_id) if item.user_id else None
         moment = timezone.localtime(item.occurred_at)
@@ -121,8 +122,7 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
             shown = mark_safe(body)  # rich text, sanitised when written
         else:  # an e-mail with only its plain text, which is not HTML: escaped here
             shown = linebreaksbr((values.get("hs_email_text") or "") if kind == "emails" else "", autoescape=True)
-        badges = "".join(format_html(' <span class="badge">{}</span>', label) for on, label in
-                         ((item.upcoming, gettext("Upcoming")), (item.pinned, gettext("Pinned"))) if on)
+        badges = (words_of.upcoming if item.upcoming else "") + (words_of.pinned if item.pinned else "")
         item.html = format_html(  # type: ignore[attr-defined]
             '<article class="activity{pinned}" id="item-{key}" data-activity="{id}">'
             '<details class="activity-details" open><summary><span class="kind">{label}</span>{title} {when}{badges}</summary>'
@@ -131,32 +131,45 @@ def _present(record: Record, items: list[timeline.Item], words: list[str], users
             pinned=pinned, key=item.key, id=item.activity.pk, label=KIND_LABELS[kind],
             title=format_html(' <span class="title">{}</span>', _marked(timeline.highlight(title, words))) if title else "",
             when=when, badges=mark_safe(badges), body=shown, who=format_html('<p class="meta">{}</p>', who) if who else "",
-            actions=_actions(item, kind == "tasks" and values.get("hs_task_status") != "COMPLETED", editable), extra=extra)
+            actions=words_of.actions(item, kind == "tasks" and values.get("hs_task_status") != "COMPLETED", editable),
+            extra=extra)
 
 
 def _marked(pieces: list[tuple[str, bool]]) -> SafeString:
     return mark_safe("".join(format_html("<mark>{}</mark>", piece) if hit else escape(piece) for piece, hit in pieces))
 
 
-def _actions(item: timeline.Item, open_task: bool, editable: bool) -> SafeString:
-    """The item's buttons, those that change it only when `editable`."""
-    base, item_id = f"{ACTIVITY_BASE}{item.activity.pk}/", f"#item-{item.key}"  # type: ignore[union-attr]
-    tab, extra = ("hx-post", "#activities-tab", "outerHTML"), ("hx-get", f"{item_id} .activity-extra", "")
-    buttons = [
-        (open_task and editable, "complete/", tab, gettext("Mark as complete")),
-        (editable, "edit/", extra, gettext("Edit")),
-        (True, "comments/", ("hx-get", item_id, "outerHTML"), ngettext(
-            "%(count)s comment", "%(count)s comments", item.comments) % {"count": item.comments}),
-        (editable, "comments/", ("hx-get", item_id, "outerHTML"), gettext("Add comment")),
-        (True, "associations/", extra, ngettext(
-            "%(count)s association", "%(count)s associations", item.associations) % {"count": item.associations}),
-        (editable, "unpin/" if item.pinned else "pin/", tab, gettext("Unpin") if item.pinned else gettext("Pin")),
-        (editable, "delete/", tab, gettext("Delete")),
-    ]
-    return mark_safe("".join(
-        format_html('<button type="button" {}="{}" hx-target="{}"{}>{}</button>', method, base + action, target,
-                    format_html(' hx-swap="{}"', swap) if swap else "", label)
-        for shown, action, (method, target, swap), label in buttons if shown))
+class _Words:
+    """An item's badges and buttons, their words translated and escaped once for all the items."""
+
+    def __init__(self) -> None:
+        self.upcoming = format_html(' <span class="badge">{}</span>', gettext("Upcoming"))
+        self.pinned = format_html(' <span class="badge">{}</span>', gettext("Pinned"))
+        self.complete, self.edit, self.comment = escape(gettext("Mark as complete")), escape(gettext("Edit")), escape(gettext("Add comment"))
+        self.pin, self.unpin, self.delete = escape(gettext("Pin")), escape(gettext("Unpin")), escape(gettext("Delete"))
+        self.counts: dict[tuple[str, int], str] = {}
+
+    def count(self, what: str, n: int) -> str:
+        if (what, n) not in self.counts:
+            text = (ngettext("%(count)s comment", "%(count)s comments", n) if what == "comments"
+                    else ngettext("%(count)s association", "%(count)s associations", n))
+            self.counts[what, n] = escape(text % {"count": n})
+        return self.counts[what, n]
+
+    def actions(self, item: timeline.Item, open_task: bool, editable: bool) -> SafeString:
+        """The item's buttons, those that change it only when `editable`. The ids in them are numbers."""
+        base, here = f"{ACTIVITY_BASE}{item.activity.pk}/", f"#item-{item.key}"  # type: ignore[union-attr]
+        tab = 'hx-target="#activities-tab" hx-swap="outerHTML"'
+        buttons = [
+            (open_task and editable, f'hx-post="{base}complete/" {tab}', self.complete),
+            (editable, f'hx-get="{base}edit/" hx-target="{here} .activity-extra"', self.edit),
+            (True, f'hx-get="{base}comments/" hx-target="{here}" hx-swap="outerHTML"', self.count("comments", item.comments)),
+            (editable, f'hx-get="{base}comments/" hx-target="{here}" hx-swap="outerHTML"', self.comment),
+            (True, f'hx-get="{base}associations/" hx-target="{here} .activity-extra"', self.count("associations", item.associations)),
+            (editable, f'hx-post="{base}{"unpin" if item.pinned else "pin"}/" {tab}', self.unpin if item.pinned else self.pin),
+            (editable, f'hx-post="{base}delete/" {tab}', self.delete),
+        ]
+        return mark_safe("".join(f'<button type="button" {attributes}>{label}</button>' for shown, attributes, label in buttons if shown))
 
 
 def tab_context(request: HttpRequest, record: Record, filters: Filters | None = None, *, after: str | None = None,
