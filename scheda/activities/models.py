@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from scheda.records.models import ContainsAnyCase
+
 
 class TimelineEntry(models.Model):
     """One line of a record's timeline: an activity associated with the record, or a system
@@ -28,6 +30,9 @@ class TimelineEntry(models.Model):
     open = models.BooleanField(default=False)
     # The event's details: {"property", "from", "to"} for a change, {"other": id} for an association.
     data = models.JSONField(default=dict, blank=True)
+    # The activity's search text, copied: "Search activities" reads the entries alone, where
+    # joining each to its activity cost a busy record 10,000 primary-key probes (docs/DECISIONS.md 24).
+    text = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["record", "occurred_at", "id"], name="timeline_record_at")]
@@ -95,3 +100,6 @@ class AutoAssociation(models.Model):
     primary_company = models.BooleanField(default=True)
     open_deals = models.BooleanField(default=True)
     open_tickets = models.BooleanField(default=False)
+
+
+TimelineEntry._meta.get_field("text").register_lookup(ContainsAnyCase)

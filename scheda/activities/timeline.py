@@ -43,7 +43,7 @@ EVENT_KINDS = {
     "association_added": _("Association added"),
     "association_removed": _("Association removed"),
 }
-# Activity properties an entry copies: a change to one of them rewrites the activity's entries.
+# Activity properties an entry copies (with its searchable ones): a change rewrites its entries.
 ENTRY_PROPERTIES = {"hs_timestamp", "hubspot_owner_id", "hs_task_status", "hs_meeting_outcome"}
 OPEN_MEETING = {None, "", "SCHEDULED", "RESCHEDULED"}
 UPCOMING_LIMIT = 50
@@ -68,7 +68,7 @@ def _owner(properties: dict[str, Any], owners: set[int]) -> int | None:
 
 
 def _entry_fields(kind: str, activity: dict[str, Any], owners: set[int]) -> dict[str, Any]:
-    """What an activity's entry copies from it: when, whose, and whether it is open."""
+    """What an activity's entry copies from it: when, whose, whether it is open, its search text."""
     properties = activity["properties"]
     if kind == "tasks":
         is_open = properties.get("hs_task_status") != "COMPLETED"
@@ -77,12 +77,12 @@ def _entry_fields(kind: str, activity: dict[str, Any], owners: set[int]) -> dict
     else:
         is_open = False
     return {"kind": kind, "occurred_at": _moment(properties.get("hs_timestamp"), activity["created_at"]),
-            "user_id": _owner(properties, owners), "open": is_open}
+            "user_id": _owner(properties, owners), "open": is_open, "text": activity["search_text"]}
 
 
 def _records(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: dict(row) for row in Record.objects.filter(id__in=set(ids)).values(
-        "id", "properties", "created_at", "object_type__name", "object_type__is_activity")}
+        "id", "properties", "created_at", "search_text", "object_type__name", "object_type__is_activity")}
 
 
 def _owner_ids(rows: Iterable[dict[str, Any]]) -> set[int]:
@@ -142,7 +142,7 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
 
 
 def activities_changed(ids: Iterable[int]) -> None:
-    """Activities whose time, owner or status changed: their entries follow."""
+    """Activities whose time, owner, status or searchable text changed: their entries follow."""
     activities = _records(ids)
     if not activities:
         return
@@ -150,9 +150,11 @@ def activities_changed(ids: Iterable[int]) -> None:
     rows = []
     for activity_id, row in activities.items():
         fields = _entry_fields(row["object_type__name"], row, owners)
-        rows.append((connection.ops.adapt_datetimefield_value(fields["occurred_at"]), fields["user_id"], fields["open"], activity_id))
+        rows.append((connection.ops.adapt_datetimefield_value(fields["occurred_at"]), fields["user_id"], fields["open"],
+                     fields["text"], activity_id))
     with connection.cursor() as cursor:  # one statement for a batch, not one per activity
-        cursor.executemany("UPDATE activities_timelineentry SET occurred_at = %s, user_id = %s, open = %s WHERE activity_id = %s", rows)
+        cursor.executemany("UPDATE activities_timelineentry SET occurred_at = %s, user_id = %s, open = %s, text = %s"
+                           " WHERE activity_id = %s", rows)
 
 
 def properties_changed(rows: Iterable[tuple[int, dict[str, Any], dict[str, Any]]], user_id: int | None, when: datetime) -> None:
@@ -197,7 +199,7 @@ class Filters:
             members = set(Team.members.through.objects.filter(team_id__in=self.teams).values_list("user_id", flat=True))
             q &= Q(user_id__in=self.users | members)
         for word in self.words:
-            q &= Q(activity__search_text__contains_any_case=word)
+            q &= Q(text__contains_any_case=word)
         return q
 
 

@@ -167,6 +167,22 @@ def test_search_words_are_matched_literally_in_any_case_and_planned_as_ilike(rep
     assert (" ILIKE " in page_sql) == (connection.vendor == "postgresql") and "UPPER(" not in page_sql, page_sql
 
 
+def test_search_reads_the_entries_alone_and_follows_an_edited_activity(rep, contact):
+    """The entries copy their activity's search text: the search joins no activity to match, and
+    an edit, an association made later and a new activity are each found by their words."""
+    edited = note(rep, contact, "call about the invoice")
+    company = records.create_record("companies", {"name": "Acme", "domain": "acme.example"}, rep)
+    records.update_record(edited, {"hs_note_body": "call about the renewal"}, rep)
+    services.edit_associations(edited, rep, add=[company.pk])
+    for record in (contact, company):
+        assert keys(timeline.timeline(record, Filters(query="invoice"))) == []
+        assert keys(timeline.timeline(record, Filters(query="renewal"))) == [edited.pk]
+    with CaptureQueriesContext(connection) as captured:
+        assert keys(timeline.timeline(contact, Filters(query="nothing-holds-this"))) == []
+    searches = [q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"]]
+    assert searches and all('"search_text"' not in sql.split(" WHERE ", 1)[1] for sql in searches), searches
+
+
 def test_system_events_for_tracked_changes_merges_and_associations(rep, contact, owner):
     records.update_record(contact, {"lifecyclestage": "customer", "firstname": "Augusta"}, rep)
     company = records.create_record("companies", {"name": "Analytical Engines"}, rep)
