@@ -43,8 +43,6 @@ EVENT_KINDS = {
     "association_added": _("Association added"),
     "association_removed": _("Association removed"),
 }
-# Activity properties an entry copies (with its searchable ones): a change rewrites its entries.
-ENTRY_PROPERTIES = {"hs_timestamp", "hubspot_owner_id", "hs_task_status", "hs_meeting_outcome"}
 OPEN_MEETING = {None, "", "SCHEDULED", "RESCHEDULED"}
 UPCOMING_LIMIT = 50
 PAGE_SIZE = 25
@@ -142,7 +140,7 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
 
 
 def activities_changed(ids: Iterable[int]) -> None:
-    """Activities whose time, owner, status or searchable text changed: their entries follow."""
+    """Activities changed: their entries follow (time, owner, status, search text)."""
     activities = _records(ids)
     if not activities:
         return

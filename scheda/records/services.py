@@ -326,8 +326,8 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
                         if searchable.intersection(changed)], replace=True)
     _write_changes([(record_id, changed) for record_id, changed, _ in planned], author, now)
     if schema.object_type.is_activity:
-        copied = timeline.ENTRY_PROPERTIES | searchable
-        timeline.activities_changed([record_id for record_id, changed, _ in planned if copied.intersection(changed)])
+        # Its entries copy its time, owner, status and search text (rewritten above whatever changed).
+        timeline.activities_changed([record_id for record_id, _, _ in planned])
     else:
         timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
                                     author.user_id, now)

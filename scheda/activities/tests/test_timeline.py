@@ -13,6 +13,7 @@ from scheda.activities import services, timeline
 from scheda.activities.models import Attachment, Notification, TimelineEntry
 from scheda.activities.timeline import Filters
 from scheda.errors import NotFound, ValidationFailed
+from scheda.objects.services import load_schema, set_property_roles
 from scheda.objects.types import format_datetime
 from scheda.records import services as records
 from scheda.records.services import Author, Source
@@ -177,6 +178,11 @@ def test_search_reads_the_entries_alone_and_follows_an_edited_activity(rep, cont
     for record in (contact, company):
         assert keys(timeline.timeline(record, Filters(query="invoice"))) == []
         assert keys(timeline.timeline(record, Filters(query="renewal"))) == [edited.pk]
+    # The note's body no longer searchable: any edit rewrites the text, and the copies with it.
+    schema = load_schema("notes")
+    set_property_roles(schema.object_type, searchable=[n for n in schema.searchable if n != "hs_note_body"])
+    records.update_record(records.get_record("notes", edited.pk), {"hs_attachment_ids": "7"}, rep)
+    assert keys(timeline.timeline(company, Filters(query="renewal"))) == []
     with CaptureQueriesContext(connection) as captured:
         assert keys(timeline.timeline(contact, Filters(query="nothing-holds-this"))) == []
     searches = [q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"]]
