@@ -189,7 +189,7 @@ def tab_context(request: HttpRequest, record: Record, filters: Filters | None = 
         "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS,
         "selected_type": next(iter(tabbed)) if len(tabbed) == 1 else "",
         "deleted": services.deleted_activities(record) if after is None else [],
-        "filter_query": _filter_query(request), "activity_base": ACTIVITY_BASE,
+        "filter_query": _filter_query(request),
     }
 
 
