@@ -307,6 +307,7 @@ def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -
             raise ValidationFailed(f"Records have values of {prop.name!r}: its type cannot change",
                                    [FieldError("Records have values of this property", "PROPERTY_IN_USE", "type")])
         storage.drop_property_index(prop)
+    searchable_changed = changes.get("searchable", prop.searchable) != prop.searchable
     for key, value in changes.items():
         setattr(prop, key, value)
     prop.updated_by = user
@@ -314,6 +315,8 @@ def update_property(prop: PropertyDefinition, data: dict[str, Any], user=None) -
     if retype:
         index_property(prop)
     schema_changed()
+    if searchable_changed:
+        _searchable_changed(prop.object_type)
     return prop
 
 
@@ -330,6 +333,15 @@ def archive_property(prop: PropertyDefinition, user=None) -> None:
     prop.archived, prop.archived_at, prop.updated_by = True, timezone.now(), user
     prop.save()
     schema_changed()
+    if prop.searchable:
+        _searchable_changed(prop.object_type)
+
+
+def _searchable_changed(object_type: ObjectType) -> None:
+    """The records' search text holds the searchable properties' values: it follows at once."""
+    from scheda.records.services import rewrite_search_text
+
+    rewrite_search_text(object_type)
 
 
 def _default_group(object_type: ObjectType) -> str:
@@ -483,6 +495,7 @@ def set_property_roles(object_type: ObjectType, required: list[str] | None = Non
                        searchable: list[str] | None = None) -> None:
     """Make exactly the named properties required (and/or searchable); None leaves that role as is."""
     names = set(PropertyDefinition.objects.filter(object_type=object_type, archived=False).values_list("name", flat=True))
+    searchable_changed = False
     for role, listed, key in (("required", required, "requiredProperties"), ("searchable", searchable, "searchableProperties")):
         if listed is None:
             continue
@@ -494,7 +507,10 @@ def set_property_roles(object_type: ObjectType, required: list[str] | None = Non
             if getattr(prop, role) != (prop.name in listed):
                 setattr(prop, role, prop.name in listed)
                 prop.save(update_fields=[role, "updated_at"])
+                searchable_changed = searchable_changed or role == "searchable"
     schema_changed()
+    if searchable_changed:
+        _searchable_changed(object_type)
 
 
 @transaction.atomic

@@ -980,6 +980,39 @@ def test_only_searchable_properties_are_searched():
     assert search.search_ids(record.object_type, "ada") == [record.pk]
 
 
+def test_a_change_of_searchable_properties_rewrites_every_records_text(author):
+    """Making a property searchable, unsearchable or archiving it changes what finds the records
+    already there, not only those written later; an activity's timeline entries follow too."""
+    from scheda.activities.models import TimelineEntry
+    from scheda.objects import services as objects
+
+    countess = create("contacts", author, firstname="Ada", jobtitle="Countess")
+    untouched = create("contacts", author, firstname="Grace")
+    contacts = countess.object_type
+    objects.update_property(objects.get_property(contacts, "jobtitle"), {"searchable": True})
+    assert search.search_ids(contacts, "countess") == [countess.pk]
+    objects.set_property_roles(contacts, searchable=["lastname", "email"])
+    assert search.search_ids(contacts, "countess") == search.search_ids(contacts, "ada") == []
+    assert Record.objects.get(pk=untouched.pk).search_text == ""
+    objects.set_property_roles(contacts, searchable=["firstname"])
+    assert search.search_ids(contacts, "ada") == [countess.pk]
+    custom = objects.create_property(contacts, {"name": "motto", "label": "Motto", "type": "string",
+                                                "field_type": "text", "searchable": True})
+    records.update_record(countess, {"motto": "Poetical science"}, author)
+    assert search.search_ids(contacts, "poetical") == [countess.pk]
+    objects.archive_property(custom)
+    assert search.search_ids(contacts, "poetical") == []
+    assert search.search_ids(contacts, "ada") == [countess.pk]
+
+    activity = create("notes", author, [(countess.pk, 202)], hs_timestamp="2024-01-01T10:00:00Z",
+                      hs_note_body="renewal pricing")
+    assert list(TimelineEntry.objects.filter(activity=activity).values_list("text", flat=True)) == ["renewal pricing"]
+    notes = activity.object_type
+    objects.set_property_roles(notes, searchable=[])
+    assert search.search_ids(notes, "renewal") == []
+    assert list(TimelineEntry.objects.filter(activity=activity).values_list("text", flat=True)) == [""]
+
+
 def test_association_type_ids_used_here_exist():
     assert set(
         AssociationType.objects.filter(id__in=[279, 1, 4, 201, 202, 449]).values_list(
