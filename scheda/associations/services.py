@@ -334,14 +334,15 @@ def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | 
     rows = rows.filter(owned_by(owners, "to_record__"))
     if after is not None:
         rows = rows.filter(to_record_id__gt=after)
-    ids = list(rows.order_by("to_record_id").values_list("to_record_id", flat=True).distinct()[:limit + 1])
-    more = len(ids) > limit
-    ids = ids[:limit]
-    grouped: dict[int, list[AssociationType]] = {i: [] for i in ids}
+    # One query: the page's ids (one more, to know whether more remain) are a subquery of the
+    # read of every type each is associated under.
+    ids = rows.order_by("to_record_id").values("to_record_id").distinct()[:limit + 1]
+    grouped: dict[int, list[AssociationType]] = {}
     labelled = Association.objects.filter(from_record_id=from_id, to_record_id__in=ids)
     for association in labelled.select_related("type").order_by("to_record_id", "type_id"):
-        grouped[association.to_record_id].append(association.type)
-    return list(grouped.items()), (ids[-1] if more else None)
+        grouped.setdefault(association.to_record_id, []).append(association.type)
+    page = list(grouped.items())
+    return page[:limit], (page[limit - 1][0] if len(page) > limit else None)
 
 
 def _active_types(ids: set[int]) -> dict[int, int]:
