@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -316,20 +316,23 @@ def _pinned_id(record: Record) -> int | None:
 
 
 def _count(record: Record, items: list[Item]) -> None:
-    """Comment and association counts of the activities on a page: two queries for the page."""
+    """Comment and association counts of the activities on a page: one query for the page (the
+    two counts' rows told apart by a constant column)."""
     from scheda.associations.models import Association
 
     ids = [i.activity.pk for i in items if i.activity]
     if not ids:
         return
-    comments = dict(Comment.objects.filter(activity_id__in=ids).values("activity_id").annotate(n=Count("id"))
-                    .values_list("activity_id", "n"))
-    associations = dict(Association.objects.filter(from_record_id__in=ids, type__label=None, to_record__archived=False)
-                        .values("from_record_id").annotate(n=Count("id")).values_list("from_record_id", "n"))
+    comments = (Comment.objects.filter(activity_id__in=ids).values("activity_id")
+                .annotate(n=Count("id"), what=Value("comments")).values_list("activity_id", "n", "what").order_by())
+    associations = (Association.objects.filter(from_record_id__in=ids, type__label=None, to_record__archived=False)
+                    .values("from_record_id").annotate(n=Count("id"), what=Value("associations"))
+                    .values_list("from_record_id", "n", "what").order_by())
+    counts = {(activity_id, what): n for activity_id, n, what in comments.union(associations, all=True)}
     for item in items:
         assert item.activity is not None
-        item.comments = comments.get(item.activity.pk, 0)
-        item.associations = associations.get(item.activity.pk, 0)
+        item.comments = counts.get((item.activity.pk, "comments"), 0)
+        item.associations = counts.get((item.activity.pk, "associations"), 0)
 
 
 def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:

@@ -48,16 +48,23 @@ class Request(HttpRequest):
     htmx: HtmxDetails  # set by django_htmx's middleware
 
 
+def menu_flags(user) -> dict[str, Exists]:
+    """What the menu asks of the record, as annotations: whether the user follows it, whether a
+    merge into it can be undone."""
+    return {"following": Exists(Follow.objects.filter(record_id=OuterRef("pk"), user_id=user.pk or 0)),  # signed in
+            "merged": Exists(Merge.objects.filter(primary_id=OuterRef("pk"), undone_at=None))}
+
+
 def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
     """What records/actions/menu.html needs besides `record`: one query (whether the user follows
     it, whether a merge into it can be undone), and which items this user may use."""
     rights = rights_of(request.user)
     editable = rights.can_edit(record)
-    follows = Follow.objects.filter(record_id=OuterRef("pk"), user_id=request.user.pk or 0)  # signed in, so a pk
-    following, merged = Record.objects.filter(pk=record.pk).annotate(
-        following=Exists(follows),
-        merged=Exists(Merge.objects.filter(primary_id=OuterRef("pk"), undone_at=None)),
-    ).values_list("following", "merged").first() or (False, False)
+    if hasattr(record, "following"):  # read with the record (`menu_flags`)
+        following, merged = record.following, record.merged
+    else:
+        following, merged = Record.objects.filter(pk=record.pk).annotate(**menu_flags(request.user)).values_list(
+            "following", "merged").first() or (False, False)
     return {"record_actions": {
         "following": following,
         "can_undo_merge": editable and rights.may(record.object_type, "merge") and merged,

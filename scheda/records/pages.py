@@ -3,6 +3,8 @@ who a UI write is by, and what a form saved over a change made meanwhile says.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -25,13 +27,15 @@ def is_id(value: object) -> bool:
 
 
 def page_record(request: HttpRequest, object_name: str, record_id: int, *, archived: bool = False,
-                edit: bool = False) -> Record:
+                edit: bool = False, annotate: dict[str, Any] | None = None) -> Record:
     """The active (or, with `archived`, deleted) record `record_id` if it is of the object the
     URL names (by name or HubSpot type id), 404 otherwise; Forbidden (a 403 page) if the user
-    may not view it, or with `edit` change it, or its object's tier is not on."""
+    may not view it, or with `edit` change it, or its object's tier is not on. `annotate`: what
+    else the page reads of the record, in the same query."""
     if not is_id(record_id):
         raise Http404(_("No such record"))
-    record = Record.objects.select_related("object_type").filter(pk=record_id, archived=archived).first()
+    record = (Record.objects.select_related("object_type").filter(pk=record_id, archived=archived)
+              .annotate(**(annotate or {})).first())
     if record is None or object_name not in (record.object_type.name, record.object_type.object_type_id):
         raise Http404(_("No such record"))
     return opened(request, record, edit=edit)

@@ -29,7 +29,7 @@ from scheda.layouts import services as layouts
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
 from scheda.records import services
-from scheda.records.actions import menu_context
+from scheda.records.actions import menu_context, menu_flags
 from scheda.records.display import Presenter, submitted
 from scheda.records.models import PropertyChange, Record
 from scheda.records.pages import changed_meanwhile, is_id, page_record, ui_author
@@ -226,7 +226,7 @@ def _max_mb() -> int:
 
 @login_required
 def record_page(request: HttpRequest, object_name: str, record_id: int) -> HttpResponse:
-    record = page_record(request, object_name, record_id)
+    record = page_record(request, object_name, record_id, annotate=menu_flags(request.user))
     return render(request, "records/record.html", page_context(request, record))
 
 

@@ -298,8 +298,14 @@ def test_comments_and_mentions_notify_once_and_not_oneself(rep, contact, owner):
     assert Notification.objects.filter(user=bea).count() == 1
     assert Notification.objects.filter(user=owner).count() == 0
     assert [c.body for c in services.comments_of(logged)][1] == "@bea@example.com ping"
+    company = records.create_record("companies", {"name": "Acme"}, rep)
+    services.edit_associations(logged, rep, add=[company.pk])
+    note(rep, contact, "quiet")
     page = timeline.timeline(contact)
-    assert next(i for i in page.items if i.activity and i.activity.pk == logged.pk).comments == 2
+    item = next(i for i in page.items if i.activity and i.activity.pk == logged.pk)
+    assert (item.comments, item.associations) == (2, 2)  # the contact and the company
+    other = next(i for i in page.items if i.activity and i.activity.pk != logged.pk)
+    assert (other.comments, other.associations) == (0, 1)
     with pytest.raises(ValidationFailed):
         services.add_comment(logged, owner, "<script>x</script>")
     assert services.add_comment(logged, owner, "<b onmouseover=x>ok</b>").body == "<b>ok</b>"

@@ -52,12 +52,17 @@ def url(record, action="") -> str:
 # --- the menu ---------------------------------------------------------------------------------
 
 
-def test_record_page_shows_the_actions_menu(browser, contact):
+def test_record_page_shows_the_actions_menu(browser, contact, other, owner):
     page = text(browser.get(url(contact)))
     for name in ("Actions", "Follow", "View all properties", "View property history", "Clone", "Merge", "Delete",
                  "Restore activity", "Export", "View record access", 'aria-controls="record-actions-menu"'):
         assert name in page, name
-    assert "Undo merge" not in page  # nothing merged into it
+    assert "Undo merge" not in page and "Unfollow" not in page  # nothing merged into it, not followed
+    # The page reads both with the record (`menu_flags`), not by menu_context's own query.
+    records.follow(contact, owner)
+    records.merge_records(contact, other, Author(Source.UI, user=owner))
+    page = text(browser.get(url(contact)))
+    assert "Undo merge" in page and "Unfollow" in page
 
 
 def test_menu_context_takes_one_query(contact, owner, other, django_assert_num_queries):
