@@ -186,6 +186,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # Records stay in the recycle bin this many days before they can no longer be restored.
 SCHEDA_RECYCLE_BIN_DAYS = 90
+# A change of a type's searchable properties rewrites its records' search text in the same
+# request up to this many records; above, `scheda reindex` does (DECISIONS.md 25).
+SCHEDA_REWRITE_TEXT_IN_REQUEST = int(os.environ.get("SCHEDA_REWRITE_TEXT_IN_REQUEST", "20000") or 0)
 
 # Uploads are counted while they stream in and dropped past their form's limit (scheda.web.limits).
 FILE_UPLOAD_HANDLERS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import uuid
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -19,6 +21,8 @@ from scheda.objects import catalogue
 from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup, SchemaVersion
 from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for
 from scheda.records import storage
+
+log = logging.getLogger(__name__)
 
 # Properties every object type has, whatever an admin defines.
 SYSTEM_PROPERTIES: list[dict[str, Any]] = [
@@ -338,10 +342,18 @@ def archive_property(prop: PropertyDefinition, user=None) -> None:
 
 
 def _searchable_changed(object_type: ObjectType) -> None:
-    """The records' search text holds the searchable properties' values: it follows at once."""
+    """The records' search text holds the searchable properties' values: it follows in the same
+    transaction, up to SCHEDA_REWRITE_TEXT_IN_REQUEST records (1M contacts take ~5 minutes on
+    PostgreSQL, past any request's timeout); a larger type's text is rewritten by `scheda
+    reindex` (until then it follows as records are edited)."""
+    from scheda.records.models import Record
     from scheda.records.services import rewrite_search_text
 
-    rewrite_search_text(object_type)
+    if Record.objects.filter(object_type=object_type).count() <= settings.SCHEDA_REWRITE_TEXT_IN_REQUEST:
+        rewrite_search_text(object_type)
+    else:
+        log.warning("The searchable properties of %s changed: run `scheda reindex %s` to rewrite their records' "
+                    "search text", object_type.plural_label, object_type.name)
 
 
 def _default_group(object_type: ObjectType) -> str:

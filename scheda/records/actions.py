@@ -60,11 +60,11 @@ def menu_context(request: HttpRequest, record: Record) -> dict[str, Any]:
     it, whether a merge into it can be undone), and which items this user may use."""
     rights = rights_of(request.user)
     editable = rights.can_edit(record)
-    if hasattr(record, "following"):  # read with the record (`menu_flags`)
+    if hasattr(record, "following") and hasattr(record, "merged"):  # read with the record (`menu_flags`)
         following, merged = record.following, record.merged
     else:
-        following, merged = Record.objects.filter(pk=record.pk).annotate(**menu_flags(request.user)).values_list(
-            "following", "merged").first() or (False, False)
+        flags = menu_flags(request.user)
+        following, merged = Record.objects.filter(pk=record.pk).annotate(**flags).values_list(*flags).first() or (False, False)
     return {"record_actions": {
         "following": following,
         "can_undo_merge": editable and rights.may(record.object_type, "merge") and merged,

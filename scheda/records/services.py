@@ -338,27 +338,29 @@ REWRITE_BATCH = 2_000
 
 
 def rewrite_search_text(object_type: ObjectType) -> int:
-    """Which properties of a type are searchable changed (a role, an archived or restored
-    property): every record's search text follows, with the text index and its activities'
-    timeline entries, in the caller's transaction. Returns how many records' text changed."""
+    """Every record's search text follows the type's searchable properties now, with the text
+    index and its activities' timeline entries; only records whose text differs are written.
+    Batches in id order, each one transaction (a savepoint inside the caller's): `scheda
+    reindex`, stopped halfway, starts again where it is needed. Returns how many changed."""
     schema = load_schema(object_type)
     rewritten, last = 0, 0
     while True:
-        rows = list(Record.objects.filter(object_type=object_type, pk__gt=last).order_by("pk")
-                    .values_list("pk", "properties", "search_text")[:REWRITE_BATCH])
-        if not rows:
-            return rewritten
-        last = rows[-1][0]
-        changed = [(pk, text) for pk, values, old in rows if (text := _search_text(schema, values)) != old]
-        if not changed:
-            continue
-        with connection.cursor() as cursor:
-            cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
-                               [(text, pk) for pk, text in changed])
-        storage.index_text(changed, replace=True)
-        if object_type.is_activity:
-            timeline.activities_changed([pk for pk, _ in changed])
-        rewritten += len(changed)
+        with transaction.atomic():
+            rows = list(Record.objects.filter(object_type=object_type, pk__gt=last).order_by("pk")
+                        .values_list("pk", "properties", "search_text")[:REWRITE_BATCH])
+            if not rows:
+                return rewritten
+            last = rows[-1][0]
+            changed = [(pk, text) for pk, values, old in rows if (text := _search_text(schema, values)) != old]
+            if not changed:
+                continue
+            with connection.cursor() as cursor:
+                cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
+                                   [(text, pk) for pk, text in changed])
+            storage.index_text(changed, replace=True)
+            if object_type.is_activity:
+                timeline.activities_changed([pk for pk, _ in changed])
+            rewritten += len(changed)
 
 
 def update_record(record: Record, properties: dict[str, Any], author: Author,

@@ -1,5 +1,6 @@
 """Writers of records: create, update, history, archive, clone, merge, pipelines and search."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -1011,6 +1012,32 @@ def test_a_change_of_searchable_properties_rewrites_every_records_text(author):
     objects.set_property_roles(notes, searchable=[])
     assert search.search_ids(notes, "renewal") == []
     assert list(TimelineEntry.objects.filter(activity=activity).values_list("text", flat=True)) == [""]
+
+
+def test_a_large_types_text_is_rewritten_by_scheda_reindex(author, settings, caplog):
+    """Above SCHEDA_REWRITE_TEXT_IN_REQUEST records the role change leaves the text to `scheda
+    reindex` (1M contacts take minutes), which rewrites only the records whose text differs."""
+    from django.core.management import CommandError, call_command
+
+    from scheda.objects import services as objects
+
+    settings.SCHEDA_REWRITE_TEXT_IN_REQUEST = 1
+    countess = create("contacts", author, firstname="Ada", jobtitle="Countess")
+    create("contacts", author, firstname="Grace", jobtitle="Admiral")
+    create("contacts", author, firstname="Edith")
+    contacts = countess.object_type
+    objects.set_property_roles(contacts, searchable=["firstname", "jobtitle"])
+    assert search.search_ids(contacts, "countess") == []
+    assert "scheda reindex contacts" in caplog.text
+    out = io.StringIO()
+    call_command("reindex", "contacts", stdout=out)
+    assert out.getvalue() == "Contacts: 2 records rewritten\n"
+    assert search.search_ids(contacts, "countess") == [countess.pk] and search.search_ids(contacts, "ada") == [countess.pk]
+    out = io.StringIO()
+    call_command("reindex", "0-1", stdout=out)
+    assert out.getvalue() == "Contacts: 0 records rewritten\n"
+    with pytest.raises(CommandError, match="Unknown object type"):
+        call_command("reindex", "spaceships")
 
 
 def test_association_type_ids_used_here_exist():
