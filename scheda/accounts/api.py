@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from scheda.accounts.models import User
 from scheda.api.auth import require
 from scheda.api.params import bool_param, int_param
-from scheda.api.schemas import ERRORS, Paging
+from scheda.api.schemas import ERRORS, Paging, Schema
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.types import format_datetime
 

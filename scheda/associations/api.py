@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Body, Router, Schema
+from ninja import Body, Router
 from pydantic import Field
 
 from scheda.api.auth import (
@@ -24,7 +24,7 @@ from scheda.api.auth import (
     rights,
 )
 from scheda.api.params import int_param
-from scheda.api.schemas import ERRORS, Paging, now
+from scheda.api.schemas import ERRORS, Paging, Schema, now
 from scheda.associations import services
 from scheda.associations.models import Association, AssociationType
 from scheda.associations.services import Pair

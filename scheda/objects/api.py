@@ -9,13 +9,13 @@ from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import AfterValidator, Field
 
 from scheda.accounts import tiers
 from scheda.api.auth import require, require_right, require_schema
 from scheda.api.params import bool_param
-from scheda.api.schemas import ERRORS, StandardError, author, now
+from scheda.api.schemas import ERRORS, Schema, StandardError, author, now
 from scheda.associations.models import AssociationType
 from scheda.errors import FieldError, NotFound, SchedaError, ValidationFailed
 from scheda.objects import services

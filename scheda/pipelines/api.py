@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from scheda.api.auth import require_object, require_right
-from scheda.api.schemas import ERRORS
+from scheda.api.schemas import ERRORS, Schema
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import get_object_type, load_schema

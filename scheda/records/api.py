@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import Field
 
 from scheda.accounts.permissions import OWNER
@@ -22,7 +22,7 @@ from scheda.api.auth import (
     require_records,
 )
 from scheda.api.params import bool_param, int_param, list_param
-from scheda.api.schemas import ERRORS, Paging, StandardError, author, now
+from scheda.api.schemas import ERRORS, Paging, Schema, StandardError, author, now
 from scheda.associations.models import AssociationType
 from scheda.associations.services import pair_record_missing
 from scheda.errors import FieldError, Forbidden, NotFound, ValidationFailed
