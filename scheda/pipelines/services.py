@@ -11,6 +11,7 @@ from django.utils import timezone
 from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_lengths
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
+from scheda.objects.services import schema_changed, with_schema
 from scheda.objects.types import WriteContext
 from scheda.pipelines.models import Pipeline, PipelineStage
 
@@ -23,7 +24,11 @@ def pipeline_properties(object_type: ObjectType) -> tuple[str, str]:
 
 
 def pipelines_of(object_type: ObjectType) -> list[Pipeline]:
-    return list(Pipeline.objects.filter(object_type=object_type, archived=False).prefetch_related("stages"))
+    """The active pipelines with their stages, kept by the process with the schema (every writer
+    below changes the schema token): a deal's or ticket's card, board and form show stage labels.
+    Shared between requests: read them, never change them."""
+    return list(with_schema(f"pipelines:{object_type.pk}", lambda: list(
+        Pipeline.objects.filter(object_type=object_type, archived=False).prefetch_related("stages"))))
 
 
 def apply_pipeline_rules(object_type: ObjectType, current: dict[str, Any], new: dict[str, Any],
@@ -103,6 +108,7 @@ def create_pipeline(object_type: ObjectType, label: str, stages: list[dict[str, 
     for order, stage in enumerate(stages):
         create_stage(pipeline, stage.get("label", ""), stage.get("metadata") or {},
                      stage.get("display_order", stage.get("displayOrder", order)), stage.get("id"))
+    schema_changed()
     return pipeline
 
 
@@ -111,14 +117,17 @@ def _text(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+@transaction.atomic
 def create_stage(pipeline: Pipeline, label: str, metadata: dict[str, Any], display_order: int = 0,
                  stage_id: str | None = None) -> PipelineStage:
     _check_stages(pipeline.object_type, [{"label": label, "metadata": metadata}])
     if pipeline.stages.filter(label=label, archived=False).exists():
         raise Conflict(f"A stage labelled {label!r} already exists", [FieldError("Stage label exists", "DUPLICATE_LABEL", "label")])
-    return PipelineStage.objects.create(
+    stage = PipelineStage.objects.create(
         stage_id=stage_id or _new_id(PipelineStage, "stage_id"), pipeline=pipeline, label=label,
         display_order=display_order, metadata={k: _text(v) for k, v in metadata.items()})
+    schema_changed()
+    return stage
 
 
 @transaction.atomic
@@ -133,6 +142,7 @@ def update_pipeline(pipeline: Pipeline, *, label: str | None = None, display_ord
     if display_order is not None:
         pipeline.display_order = display_order
     pipeline.save()
+    schema_changed()
     return pipeline
 
 
@@ -150,6 +160,7 @@ def update_stage(stage: PipelineStage, *, label: str | None = None, metadata: di
     if display_order is not None:
         stage.display_order = display_order
     stage.save()
+    schema_changed()
     return stage
 
 
@@ -188,6 +199,7 @@ def archive_pipeline(pipeline: Pipeline) -> None:
             FieldError("Records are still in this pipeline", "PIPELINE_IN_USE", "pipelineId")])
     pipeline.archived, pipeline.archived_at = True, timezone.now()
     pipeline.save()
+    schema_changed()
 
 
 @transaction.atomic
@@ -200,6 +212,7 @@ def archive_stage(stage: PipelineStage) -> None:
         raise ValidationFailed("A pipeline keeps at least one stage", [FieldError("Last stage", "LAST_STAGE", "stageId")])
     stage.archived, stage.archived_at = True, timezone.now()
     stage.save()
+    schema_changed()
 
 
 def get_pipeline(object_type: ObjectType, pipeline_id: str) -> Pipeline:

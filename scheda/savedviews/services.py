@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
-from scheda.pipelines.models import Pipeline
+from scheda.pipelines.services import pipelines_of
 from scheda.savedviews.index import VALUELESS, filter_problem, is_indexed
 from scheda.savedviews.models import SavedView
 
@@ -78,7 +78,7 @@ def _check(object_type: ObjectType, owner, data: dict[str, Any], view: SavedView
     if "mode" in data:
         if data["mode"] not in SavedView.Mode.values:
             errors.append(FieldError(_("A view is a table or a board"), "INVALID_MODE", "mode"))
-        elif data["mode"] == "board" and not Pipeline.objects.filter(object_type=object_type, archived=False).exists():
+        elif data["mode"] == "board" and not pipelines_of(object_type):
             errors.append(FieldError(_("Only objects with pipelines have a board"), "INVALID_MODE", "mode"))
         clean["mode"] = data["mode"]
     if "shared" in data:

@@ -18,7 +18,7 @@ from scheda.errors import ChangedMeanwhile, NotFound, SchedaError, ValidationFai
 from scheda.objects.models import ObjectType
 from scheda.objects.services import Schema, load_schema
 from scheda.objects.types import WriteContext
-from scheda.pipelines.services import pipeline_properties
+from scheda.pipelines.services import pipeline_properties, pipelines_of
 from scheda.records import services as records
 from scheda.records.display import Presenter
 from scheda.records.models import PropertyChange
@@ -60,7 +60,7 @@ def _state(schema: Schema, request: HttpRequest, data: QueryDict, saved: list[Sa
 
 
 def _has_board(schema: Schema) -> bool:
-    return pipeline_properties(schema.object_type)[1] in schema.properties and schema.object_type.pipelines.filter(archived=False).exists()
+    return pipeline_properties(schema.object_type)[1] in schema.properties and bool(pipelines_of(schema.object_type))
 
 
 def index_context(request: HttpRequest, schema: Schema, data: QueryDict, *, form_errors: dict[str, str] | None = None,

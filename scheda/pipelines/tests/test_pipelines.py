@@ -287,3 +287,25 @@ def test_renaming_a_stage_to_a_label_in_use_is_a_conflict(db):
         services.update_stage(stages[0], label=stages[1].label)
     stages[0].refresh_from_db()
     assert stages[0].label != stages[1].label
+
+
+def test_pipelines_are_kept_with_the_schema_and_every_writer_renews_them(deals, django_assert_num_queries):
+    def shown() -> list[tuple[str, list[str]]]:
+        return [(p.label, [s.label for s in sorted(p.stages.all(), key=lambda s: s.display_order) if not s.archived])
+                for p in services.pipelines_of(deals)]
+
+    first = shown()
+    with django_assert_num_queries(1):  # the schema token only
+        assert shown() == first and first[0][0] == "Sales Pipeline"
+    pipeline = services.create_pipeline(deals, "Renewals", DEAL_STAGES, display_order=1)
+    assert shown()[1] == ("Renewals", ["Open", "Won"])
+    stage = services.create_stage(pipeline, "Lost", {"probability": 0}, display_order=2)
+    assert shown()[1] == ("Renewals", ["Open", "Won", "Lost"])
+    services.update_stage(stage, label="Closed lost")
+    assert shown()[1] == ("Renewals", ["Open", "Won", "Closed lost"])
+    services.archive_stage(stage)
+    assert shown()[1] == ("Renewals", ["Open", "Won"])
+    services.update_pipeline(pipeline, label="Upsells")
+    assert shown()[1] == ("Upsells", ["Open", "Won"])
+    services.archive_pipeline(pipeline)
+    assert [label for label, _ in shown()] == ["Sales Pipeline"]
