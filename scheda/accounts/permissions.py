@@ -225,10 +225,13 @@ def rights_of(user: Any) -> Rights:
 
 
 def default_set() -> PermissionSet | None:
-    """The installation's default permission set (None: the code's STANDARD rules)."""
+    """The installation's default permission set (None: the code's STANDARD rules), kept with the
+    schema like the tier (accounts.services changes the token when it writes a set): every page
+    of a user without a set of their own asks for it. Shared: read it, never change it."""
     from scheda.accounts.models import PermissionSet
+    from scheda.objects.services import with_schema
 
-    return PermissionSet.objects.filter(is_default=True).first()
+    return with_schema("default permission set", PermissionSet.objects.filter(is_default=True).first)
 
 
 def permission_set_of(user: Any, default: Any = None) -> PermissionSet | None:

@@ -21,6 +21,7 @@ from scheda.accounts import permissions, tiers
 from scheda.accounts.models import Account, ApiToken, AuditEvent, PermissionSet, Team, User
 from scheda.accounts.scopes import SCOPES
 from scheda.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from scheda.objects.services import schema_changed
 
 TOKEN_PREFIX = "pat-scheda-"
 
@@ -403,6 +404,7 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     permission_set.save()
     if is_default:
         PermissionSet.objects.exclude(pk=permission_set.pk).update(is_default=False)
+    schema_changed()  # every process reads the default set again (permissions.default_set)
     audit("permission_set_created" if created else "permission_set_changed", by, f"permission set {name}",
           before=None if created else before, after={"objects_access": clean, "rights": permission_set.rights})
     return permission_set
@@ -426,8 +428,6 @@ def delete_permission_set(permission_set: PermissionSet, by: User | None) -> Non
 
 @transaction.atomic
 def set_tier(tier: str, by: User | None) -> str:
-    from scheda.objects.services import schema_changed
-
     if tier not in tiers.TIERS:
         raise ValidationFailed(f"{tier!r} is not a tier", [FieldError(f"Choose one of {', '.join(tiers.TIERS)}", "INVALID_OPTION", "tier")])
     before = tiers.current()

@@ -219,3 +219,22 @@ def test_nothing_hidden_shows_through_a_board_move_a_cursor_or_an_email(client, 
 
     logged = set(TimelineEntry.objects.filter(activity__properties__hs_email_subject="Zork pricing").values_list("record_id", flat=True))
     assert world.contacts["own"].pk in logged and world.contacts["other"].pk not in logged
+
+
+def test_a_change_of_the_default_set_applies_at_the_next_request(client, db):
+    """The default set is kept with the schema (permissions.default_set): saving a set renews it
+    in every process, so a user without a set of their own is judged by the new rules at once."""
+    from scheda.accounts import services as accounts
+
+    world = World("Standard user")
+    client.force_login(world.user)
+    other = url(world.contacts["other"])
+    assert client.get(other).status_code == 200  # the default set read, and kept
+    default = PermissionSet.objects.get(is_default=True)
+    owned = {**default.objects_access, "contacts": {"view": "owned", "edit": "owned"}}
+    accounts.save_permission_set(default, None, name=default.name, objects_access=owned, rights=default.rights, is_default=True)
+    assert client.get(other).status_code == 403
+    strict = accounts.save_permission_set(None, None, name="Strict", objects_access={"*": {"view": "none", "edit": "none"}},
+                                          rights=[], is_default=True)  # another set made the default
+    assert client.get(url(world.contacts["own"])).status_code == 403
+    assert PermissionSet.objects.get(is_default=True) == strict

@@ -351,16 +351,16 @@ def test_pages_take_a_fixed_number_of_queries(browser, contact, rep, owner, djan
     for _ in range(5):
         records.update_record(contact, {"jobtitle": f"Analyst {_}"}, rep)
     browser.get(url(contact, "properties/"))  # the schema loaded once for this process
-    # Session and user (2), record, the user's permission set, schema token, owners, groups, the
-    # topbar's notifications: whatever the number of values.
-    with django_assert_num_queries(8):
+    # Session and user (2), record, schema token, owners, groups, the topbar's notifications
+    # (the default permission set is kept with the schema): whatever the number of values.
+    with django_assert_num_queries(7):
         assert browser.get(url(contact, "properties/")).status_code == 200
-    # ... record, permission set, schema token, changes, users, groups, notifications.
-    with django_assert_num_queries(9):
+    # ... record, schema token, changes, users, groups, notifications.
+    with django_assert_num_queries(8):
         assert browser.get(url(contact, "history/")).status_code == 200
-    # ... record, permission set, schema token, owner changes, owners, users with their sets and
-    # teams (2), team memberships, the default set, teams.
-    with django_assert_num_queries(12):
+    # ... record, schema token, owner changes, owners, users with their sets and teams (2), team
+    # memberships, teams.
+    with django_assert_num_queries(10):
         assert htmx(browser, "get", url(contact, "access/")).status_code == 200
 
 

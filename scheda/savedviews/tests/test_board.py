@@ -116,13 +116,13 @@ def test_move_service_path_refuses_an_unknown_record(browser, deals):
 def test_the_boards_query_count_does_not_grow_with_its_cards(browser, deals, rep, django_assert_num_queries):
     """One query per stage for its cards (7 in the sales pipeline), one for all the cards'
     records, one for every column's count and total, and the page's own (session, user, object,
-    schema, views, notifications); owners are read only when a card shows one. The pipelines and
-    their stages are kept with the schema (pipelines.services.pipelines_of)."""
+    schema, views, notifications); owners are read only when a card shows one. The pipelines with
+    their stages and the default permission set are kept with the schema."""
     browser.get("/deals/?mode=board")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         browser.get("/deals/?mode=board")
     for n in range(20):
         records.create_record("deals", {"dealname": f"More {n}", "dealstage": ["closedwon", "qualifiedtobuy"][n % 2]}, rep)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         html = browser.get("/deals/?mode=board").content.decode()
     assert html.count('class="board-card"') == 23

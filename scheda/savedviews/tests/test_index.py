@@ -128,7 +128,7 @@ def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, dja
     # PostgreSQL reads the empty last names and the others as two ranges (index.IndexCompiler), and
     # sets its planner for the count and back (index.index_scans).
     postgresql = connection.vendor == "postgresql"
-    expected = 14 if postgresql else 11
+    expected = 13 if postgresql else 10
     with django_assert_num_queries(expected):
         small = get(browser, query)
     for n in range(30):
@@ -138,7 +138,7 @@ def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, dja
     assert len(names(full)) == 25 > len(names(small))
     # "My contacts" checks its owner filter against the active users once, not once per use;
     # its sort is the create date, one range on both databases.
-    with django_assert_num_queries(14 if postgresql else 12):
+    with django_assert_num_queries(13 if postgresql else 11):
         get(browser, "view=mine")
 
 
