@@ -4,13 +4,11 @@ scheda.records.query (keyset pages over indexed properties, never OFFSET)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -287,8 +285,7 @@ class IndexCompiler(Compiler):
                           (f"{column} {later} {mark}", [param], by_value, walk_value)]
                 ranges += [(f"{column} IS NULL", [], by_id_only, walk_value)] if down and not never_empty else []
         where, params = self.where(query)
-        with index_scans(query, ordered=True) if self.dense and postgresql else nullcontext():
-            ids = self.read_ranges(query, where, params, ranges, (column, order), limit)
+        ids = self.read_ranges(query, where, params, ranges, (column, order), limit)
         more = len(ids) > limit
         ids = ids[:limit]
         return ids, (ids[-1] if more and ids else None)
@@ -300,6 +297,7 @@ class IndexCompiler(Compiler):
             sql = (f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where} AND {condition}"
                    f" ORDER BY {ordering} LIMIT %s")
             arguments = [*params, *extra, limit + 1 - len(ids)]
+            off: list[str] = []
             if self.dense and connection.vendor == "postgresql":
                 # PostgreSQL has no INDEXED BY. OFFSET 0 keeps the inner query apart from the
                 # filter, so that (with sorts and other scans made dear, `index_scans`) it can only
@@ -314,9 +312,9 @@ class IndexCompiler(Compiler):
                          f" ORDER BY sort_value {order}, id {order} OFFSET 0")
                 sql = f"SELECT id FROM ({inner}) records_record WHERE {where} ORDER BY {walked} LIMIT %s"
                 arguments = [*extra, *params, limit + 1 - len(ids)]
+                off = index_scans(query, ordered=True)
             with connection.cursor() as cursor:
-                cursor.execute(sql, arguments)
-                ids += [r[0] for r in cursor.fetchall()]
+                ids += [r[0] for r in planned(cursor, off, sql, arguments)]
             if len(ids) > limit:
                 break
         return ids
@@ -359,30 +357,35 @@ def owner_index(schema: Schema, query: Query) -> str:
     return f' INDEXED BY "{storage.index_name(prop)}"'
 
 
-@contextmanager
-def index_scans(query: Query, *, ordered: bool = False) -> Iterator[None]:
+def index_scans(query: Query, *, ordered: bool = False) -> list[str]:
     """PostgreSQL plans a LIMIT as if the matches were spread evenly over the table, but records of
     every type share it and each type's were mostly written together: a sequential scan for the
     first 10,001 customers reads every company first, and a bitmap scan cannot stop early (it
     reads all 167k customers of data set L before returning one). So a capped count is planned
     with index scans only, and a page read in its sort index's order (`ordered`) without sorts;
     a text search keeps bitmap scans, the only ones its GIN index has (docs/DECISIONS.md 21).
-    On SQLite, nothing."""
+    The planner settings to turn off for the statement (`planned`); on SQLite, none."""
     if connection.vendor != "postgresql":
-        yield
-        return
+        return []
     text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
     # A sort kept anyway (of the few rows of one value) costs as much as a disabled plan does,
     # over jit_above_cost: compiling it took 100 ms.
-    off = ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
-    # SET and RESET rather than SET LOCAL in a transaction of its own: two round trips, not four.
-    with connection.cursor() as cursor:
-        cursor.execute("; ".join(f"SET {name} = off" for name in off))
-        try:
-            yield
-        finally:
-            with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
-                cursor.execute("; ".join(f"RESET {name}" for name in off))
+    return ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
+
+
+def planned(cursor: Any, off: list[str], sql: str, params: list[Any]) -> list[tuple]:
+    """The rows of `sql` run with the planner settings `off` turned off, in one round trip: the
+    SETs, the statement and the RESETs go as one simple query (Django's psycopg cursor binds
+    parameters on the client). Should the statement fail, PostgreSQL rolls the SETs back with it
+    (a SET is transactional; the statements of one query are one implicit transaction)."""
+    if not off:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    cursor.execute(" ".join(f"SET {name} = off;" for name in off) + f" {sql}; " + " ".join(f"RESET {name};" for name in off),
+                   params)
+    for _setting in off:  # past the SETs' results to the statement's
+        cursor.nextset()
+    return cursor.fetchall()
 
 
 def cap_for(query: Query) -> int:
@@ -408,7 +411,7 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
     else:
         where, params = compiler.where(query)
         source = f"records_record{owner_index(compiler.schema, query)}"
-    with index_scans(query), connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped", [*params, cap + 1])
-        count = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        ((count,),) = planned(cursor, index_scans(query), f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped",
+                              [*params, cap + 1])
     return min(count, cap), count > cap

@@ -46,7 +46,8 @@ def test_a_page_sorted_by_a_property_sorts_nothing(descending):
 
 def test_a_capped_count_reads_an_index_and_stops_at_the_cap():
     """A sequential scan would read the other types' rows first; a bitmap scan every match
-    before the first (savedviews.index.index_scans)."""
+    before the first (savedviews.index.index_scans). The settings go with the count, one round
+    trip, and are reset after it."""
     from scheda.savedviews.index import count_of
 
     schema = load_schema("contacts")
@@ -54,35 +55,41 @@ def test_a_capped_count_reads_an_index_and_stops_at_the_cap():
     query = Query(filter_groups=[[Filter("lifecyclestage", "EQ", "customer")]])
     with CaptureQueriesContext(connection) as captured:
         assert count_of(IndexCompiler(schema), query, 10) == (10, True)
-    sql = [q["sql"] for q in captured.captured_queries]
-    assert sql[0] == "SET enable_seqscan = off; SET enable_bitmapscan = off" and sql[-1].startswith("RESET"), sql
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    statements = [part.strip() for part in sql.split(";") if part.strip()]
+    assert statements[:2] == ["SET enable_seqscan = off", "SET enable_bitmapscan = off"], sql
+    assert statements[3:] == ["RESET enable_seqscan", "RESET enable_bitmapscan"], sql
     with connection.cursor() as cursor:
-        cursor.execute(sql[0])
-        cursor.execute("EXPLAIN " + sql[1])
-        plan = " | ".join(row[0] for row in cursor.fetchall())
-        cursor.execute(sql[-1])
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
+        cursor.execute("; ".join(statements[:2]))
+        cursor.execute("EXPLAIN " + statements[2])
+        plan = " | ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("; ".join(statements[3:]))
     assert "Index Scan using rp_" in plan and "lifecyclestage" in plan and "Bitmap" not in plan, plan
 
 
 def test_a_text_search_keeps_its_bitmap_scans():
     from scheda.savedviews.index import index_scans
 
-    with CaptureQueriesContext(connection) as captured, index_scans(Query(text="rossi")):
-        pass
-    assert [q["sql"] for q in captured.captured_queries] == ["SET enable_seqscan = off", "RESET enable_seqscan"]
+    assert index_scans(Query(text="rossi")) == ["enable_seqscan"]
+    assert index_scans(Query(), ordered=True) == ["enable_seqscan", "enable_bitmapscan", "enable_sort", "jit"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_query_leaves_the_planner_as_it_was():
-    """Outside a transaction the SET would outlive the request on a kept connection."""
+def test_the_statement_runs_with_the_settings_and_a_failed_one_leaves_the_planner_as_it_was():
+    """Outside a transaction a SET would outlive the request on a kept connection: the SETs are
+    rolled back with a statement that fails."""
     from django.db import DatabaseError
 
-    from scheda.savedviews.index import index_scans
+    from scheda.savedviews.index import index_scans, planned
 
-    with pytest.raises(DatabaseError), index_scans(Query()), connection.cursor() as cursor:
-        cursor.execute("SELECT no_such_column FROM records_record")
     with connection.cursor() as cursor:
+        assert planned(cursor, ["enable_seqscan", "jit"], "SELECT current_setting('enable_seqscan'), %s", [7]) == [("off", 7)]
+        with pytest.raises(DatabaseError):
+            planned(cursor, index_scans(Query()), "SELECT no_such_column FROM records_record", [])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
         cursor.execute("SHOW enable_bitmapscan")
         assert cursor.fetchone()[0] == "on"
