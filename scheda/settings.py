@@ -87,6 +87,8 @@ DATABASES = {"default": config.database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Ours first (it signs users in); Django's own keeps the sessions it signed in valid.
+AUTHENTICATION_BACKENDS = ["scheda.accounts.backends.Backend", "django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

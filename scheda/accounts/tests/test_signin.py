@@ -366,3 +366,21 @@ def test_under_https_plain_requests_are_redirected_and_cookies_are_secure(client
     assert response.cookies["sessionid"]["secure"] and response.cookies["sessionid"]["httponly"]
     assert response.cookies["sessionid"]["samesite"] == "Lax"
     assert response["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_signed_in_user_comes_with_their_permission_set(client, owner, grant):
+    """accounts.backends.Backend: a page reads the user and their set in one query; a session
+    signed in by Django's own backend (before it) stays signed in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = grant(owner)
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/contacts/").status_code == 200
+    sets = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_permissionset"' in q["sql"]]
+    assert sets == [], sets
+    assert any('"accounts_user"' in q["sql"] and "accounts_permissionset" in q["sql"] for q in queries.captured_queries)
+    older = Client()
+    older.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert older.get("/contacts/").status_code == 200
