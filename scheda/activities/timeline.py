@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, Value
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -316,23 +316,28 @@ def _pinned_id(record: Record) -> int | None:
 
 
 def _count(record: Record, items: list[Item]) -> None:
-    """Comment and association counts of the activities on a page: one query for the page (the
-    two counts' rows told apart by a constant column)."""
-    from scheda.associations.models import Association
+    """Comment and association counts of the activities on a page, in one statement. Written as
+    SQL: composing it from two grouped querysets and their union cost the ORM more than running
+    it (a third of the timeline's time on the record page)."""
+    from scheda.associations.models import Association, AssociationType
 
     ids = [i.activity.pk for i in items if i.activity]
     if not ids:
         return
-    comments = (Comment.objects.filter(activity_id__in=ids).values("activity_id")
-                .annotate(n=Count("id"), what=Value("comments")).values_list("activity_id", "n", "what").order_by())
-    associations = (Association.objects.filter(from_record_id__in=ids, type__label=None, to_record__archived=False)
-                    .values("from_record_id").annotate(n=Count("id"), what=Value("associations"))
-                    .values_list("from_record_id", "n", "what").order_by())
-    counts = {(activity_id, what): n for activity_id, n, what in comments.union(associations, all=True)}
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT activity_id, count(*), 0 FROM {Comment._meta.db_table} WHERE activity_id IN ({marks})"
+            " GROUP BY activity_id UNION ALL"
+            f" SELECT a.from_record_id, count(*), 1 FROM {Association._meta.db_table} a"
+            f" JOIN {Record._meta.db_table} r ON r.id = a.to_record_id JOIN {AssociationType._meta.db_table} t ON t.id = a.type_id"
+            f" WHERE a.from_record_id IN ({marks}) AND NOT r.archived AND t.label IS NULL GROUP BY a.from_record_id",
+            [*ids, *ids])
+        counts = {(activity_id, what): n for activity_id, n, what in cursor.fetchall()}
     for item in items:
         assert item.activity is not None
-        item.comments = counts.get((item.activity.pk, "comments"), 0)
-        item.associations = counts.get((item.activity.pk, "associations"), 0)
+        item.comments = counts.get((item.activity.pk, 0), 0)
+        item.associations = counts.get((item.activity.pk, 1), 0)
 
 
 def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:

@@ -306,6 +306,8 @@ def test_comments_and_mentions_notify_once_and_not_oneself(rep, contact, owner):
     assert (item.comments, item.associations) == (2, 2)  # the contact and the company
     other = next(i for i in page.items if i.activity and i.activity.pk != logged.pk)
     assert (other.comments, other.associations) == (0, 1)
+    records.archive_record(company, Author(Source.UI, user=rep))  # an archived record is not counted
+    assert next(i for i in timeline.timeline(contact).items if i.activity and i.activity.pk == logged.pk).associations == 1
     with pytest.raises(ValidationFailed):
         services.add_comment(logged, owner, "<script>x</script>")
     assert services.add_comment(logged, owner, "<b onmouseover=x>ok</b>").body == "<b>ok</b>"
