@@ -21,10 +21,10 @@ $(CURDIR)/.tools/bin/uv:
 	.tools/bin/pip install --quiet uv
 
 install: $(UV)
-	$(UV) sync --frozen --no-dev --quiet
+	$(UV) sync --frozen --no-dev --quiet --python $(PYTHON)
 
 install-dev: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --python $(PYTHON)
 
 run: install
 	$(SCHEDA) migrate --verbosity 0
