@@ -121,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # `scheda serve` collects into it; WhiteNoise warns of a missing one
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "files"
 STORAGES = {
