@@ -19,10 +19,10 @@ def plans(run) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         run()
     found = []
+    sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             if "timelineentry" in query["sql"]:
-                sqlite = connection.vendor == "sqlite"
                 cursor.execute(f"{'EXPLAIN QUERY PLAN' if sqlite else 'EXPLAIN'} {query['sql']}")
                 found.append(" | ".join(row[3 if sqlite else 0] for row in cursor.fetchall()))
     return found
