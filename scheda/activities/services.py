@@ -202,17 +202,17 @@ def deleted_activities(record: Record) -> list[Record]:
     """The activities of a record's timeline that were deleted and can still be restored, newest
     deletion first ("Restore activity")."""
     limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
-    # From the (few) deleted activities to this record's entries, not from its (many) entries;
-    # the literal TRUE lets SQLite's planner pick the (object type, archived) index, as a bound
-    # parameter does not (docs/DECISIONS.md 6). MATERIALIZED keeps that order on PostgreSQL too:
-    # once other records are archived, its statistics expect hundreds of deleted activities and,
-    # left to choose, it walked every record backwards by id to meet them (430 ms at L).
+    # From the deleted activities (the recycle bin's own index, read alone) to this record's
+    # entries, not from its (many) entries. `r.archived` as the index's condition is written, for
+    # SQLite to use it. MATERIALIZED keeps that order on PostgreSQL: once other records are
+    # archived its statistics expect hundreds of deleted activities and, left to choose, it
+    # walked every record backwards by id to meet them (430 ms at L). docs/DECISIONS.md 29.
     types = with_schema("activity type ids", lambda: ", ".join(
         str(int(pk)) for pk in ObjectType.objects.filter(is_activity=True).values_list("pk", flat=True)))
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH deleted AS MATERIALIZED (SELECT r.id, r.archived_at FROM records_record r"
-            f" WHERE r.object_type_id IN ({types}) AND r.archived = TRUE AND r.archived_at >= %s)"
+            f" WHERE r.object_type_id IN ({types}) AND r.archived AND r.archived_at >= %s)"
             " SELECT d.id FROM deleted d WHERE EXISTS (SELECT 1 FROM activities_timelineentry e"
             " WHERE e.record_id = %s AND e.activity_id = d.id) ORDER BY d.archived_at DESC, d.id DESC LIMIT 50",
             [connection.ops.adapt_datetimefield_value(limit), record.pk])

@@ -55,6 +55,10 @@ class Record(models.Model):
             # from the index (SQLite's indexes end with the rowid anyway). docs/DECISIONS.md 21.
             models.Index(fields=["object_type", "archived", "created_at", "id"], name="record_type_created"),
             models.Index(fields=["object_type", "archived", "updated_at", "id"], name="record_type_updated"),
+            # The recycle bin alone, small: "Restore activity" reads a type's deleted records and
+            # when from it without touching the table (docs/DECISIONS.md 29).
+            models.Index(fields=["object_type", "archived_at", "id"], name="record_deleted_at",
+                         condition=models.Q(archived=True)),
         ]
 
     def __str__(self) -> str:

@@ -48,7 +48,7 @@ def test_pages_walk_the_record_index_in_order(contact, filters):
 @sqlite_only
 def test_restore_list_starts_from_deleted_activities(contact):
     (plan,) = plans(lambda: services.deleted_activities(contact))
-    assert "(object_type_id=? AND archived=?)" in plan and "timeline_one_entry_per_activity" in plan, plan
+    assert "USING INDEX record_deleted_at" in plan and "timeline_one_entry_per_activity" in plan, plan
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's plan; SQLite's is above")
