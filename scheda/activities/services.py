@@ -203,10 +203,11 @@ def deleted_activities(record: Record) -> list[Record]:
     deletion first ("Restore activity")."""
     limit = timezone.now() - timedelta(days=settings.SCHEDA_RECYCLE_BIN_DAYS)
     # From the deleted activities (the recycle bin's own index, read alone) to this record's
-    # entries, not from its (many) entries. `r.archived` as the index's condition is written, for
-    # SQLite to use it. MATERIALIZED keeps that order on PostgreSQL: once other records are
-    # archived its statistics expect hundreds of deleted activities and, left to choose, it
-    # walked every record backwards by id to meet them (430 ms at L). docs/DECISIONS.md 29.
+    # entries, not from its (many) entries. The condition is `r.archived`, written as the
+    # index's: SQLite uses a partial index only then. MATERIALIZED keeps that order on
+    # PostgreSQL: once other records are archived its statistics expect hundreds of deleted
+    # activities and, left to choose, it walked every record backwards by id to meet them (430 ms
+    # at L). docs/DECISIONS.md 29.
     types = with_schema("activity type ids", lambda: ", ".join(
         str(int(pk)) for pk in ObjectType.objects.filter(is_activity=True).values_list("pk", flat=True)))
     with connection.cursor() as cursor:
