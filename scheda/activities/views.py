@@ -182,14 +182,14 @@ def tab_context(request: HttpRequest, record: Record, filters: Filters | None = 
     if users is None:
         users = {u.pk: u for u in User.objects.order_by("first_name", "last_name", "email")}
     page = timeline.timeline(record, filters, after=after)
-    _present(record, [i for i in [page.pinned, *page.upcoming, *page.items] if i], filters.words, users,
-             editable=rights_of(request.user).can_edit(record))
+    editable = rights_of(request.user).can_edit(record)
+    _present(record, [i for i in [page.pinned, *page.upcoming, *page.items] if i], filters.words, users, editable=editable)
     return {
-        "record": record, "page": page, "filters": filters, "users": [u for u in users.values() if u.is_active],
+        "record": record, "page": page, "filters": filters, "editable": editable,
+        "users": [u for u in users.values() if u.is_active],
         "teams": Team.objects.all(),
         "tabs": TABS, "event_kinds": EVENT_KINDS.items(), "kind_labels": KIND_LABELS,
         "selected_type": next(iter(tabbed)) if len(tabbed) == 1 else "",
-        "deleted": services.deleted_activities(record) if after is None else [],
         "filter_query": _filter_query(request),
     }
 
@@ -271,9 +271,9 @@ def activity_form(request: HttpRequest, record_id: int, kind: str) -> HttpRespon
     return response
 
 
-def _activity(activity_id: int, record: Record, *, archived: bool = False) -> Record:
+def _activity(activity_id: int, record: Record) -> Record:
     """The activity, if it is on `record`'s timeline: a page acts only on what it shows."""
-    found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=archived,
+    found = Record.objects.select_related("object_type").filter(pk=activity_id, archived=False,
                                                                   object_type__is_activity=True).first()
     if found is None or not timeline.TimelineEntry.objects.filter(record_id=record.pk, activity_id=found.pk).exists():
         raise Http404(_("No such activity"))
@@ -292,10 +292,11 @@ def _record_of(request: HttpRequest) -> Record:
 @login_required
 @require_POST
 def activity_action(request: HttpRequest, activity_id: int, action: str) -> HttpResponse:
-    """Pin, unpin, delete, restore, complete or reopen an activity; answers the refreshed tab."""
+    """Pin, unpin, delete, complete or reopen an activity; answers the refreshed tab. (Deleted
+    ones come back through the record's "Restore activity" dialog.)"""
     record = _record_of(request)
     author = ui_author(request)
-    activity = _activity(activity_id, record, archived=action == "restore")
+    activity = _activity(activity_id, record)
     try:
         if action == "pin":
             record = services.pin(record, activity, author)
@@ -303,8 +304,6 @@ def activity_action(request: HttpRequest, activity_id: int, action: str) -> Http
             record = services.pin(record, None, author)
         elif action == "delete":
             services.delete_activity(activity, author)
-        elif action == "restore":
-            services.restore_activity(activity, author)
         elif action in ("complete", "reopen"):
             services.complete_task(activity, author, done=action == "complete")
         else:

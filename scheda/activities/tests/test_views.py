@@ -93,9 +93,12 @@ def test_comment_pin_complete_delete_restore(browser, contact, rep):
     assert "Unpin" in htmx(browser, "post", f"/activities/{task.pk}/pin/", {"record": contact.pk}).content.decode()
     assert "Mark as complete" not in htmx(browser, "post", f"/activities/{task.pk}/complete/", {"record": contact.pk}).content.decode()
     deleted = htmx(browser, "post", f"/activities/{task.pk}/delete/", {"record": contact.pk}).content.decode()
-    assert "Restore activity" in deleted and "Follow up" not in deleted
-    restored = htmx(browser, "post", f"/activities/{task.pk}/restore/", {"record": contact.pk}).content.decode()
-    assert "Follow up" in restored
+    assert "Follow up" not in deleted
+    # "Restore activity" opens the record's dialog, which reads the recycle bin only then.
+    dialog = re.search(r'hx-get="([^"]+)"[^>]*>Restore activity<', deleted).group(1)
+    assert dialog == f"/contacts/{contact.pk}/restore-activity/"
+    assert htmx(browser, "post", dialog, {"activity": task.pk})["HX-Redirect"] == f"/contacts/{contact.pk}/"
+    assert "Follow up" in browser.get(f"/contacts/{contact.pk}/").content.decode()
 
 
 def test_association_editor_adds_and_removes(browser, contact, rep):

@@ -211,13 +211,14 @@ def test_every_control_of_the_record_page_has_its_name(page, server, unique):
         expect(page.get_by_role("tab", name=name, exact=True)).to_have_count(1)
     expect(page.get_by_label("Upload file")).to_have_count(1)
     page.get_by_role("button", name="Actions", exact=True).click()
+    menu = page.locator("#record-actions-menu")
     for name in ("Follow", "Clone", "Merge", "Delete", "Restore activity", "Export", "View record access"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+        expect(menu.get_by_role("button", name=name, exact=True)).to_be_visible()
     for name in ("View all properties", "View property history"):
-        expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
+        expect(menu.get_by_role("link", name=name, exact=True)).to_be_visible()
     open_tab(page, "Activities")
-    for name in ("Filter activity", "All users", "All teams", "Expand all", "Collapse all"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    for name in ("Filter activity", "All users", "All teams", "Expand all", "Collapse all", "Restore activity"):
+        expect(page.locator("#activities-tab").get_by_role("button", name=name, exact=True)).to_be_visible()
     expect(page.get_by_role("searchbox", name="Search activities")).to_be_visible()
     open_tab(page, "Overview")  # as the session's other tests expect
     expect(page.get_by_role("heading", name="Data highlights")).to_be_visible()
