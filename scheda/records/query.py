@@ -41,6 +41,8 @@ class Query:
     # The owners whose records may be found (scheda.accounts.permissions `Rights.owners`): None
     # for every record, an empty set for none.
     owners: frozenset[str] | None = None
+    # `text`'s last word matched whole, not as the start of a longer one (`count_of`).
+    whole_words: bool = False
 
 
 def _invalid(message: str, name: str, code: str = "INVALID_FILTER") -> ValidationFailed:
@@ -165,7 +167,7 @@ class Compiler:
         if groups:
             parts.append("(" + " OR ".join(groups) + ")")
         if query.text:
-            condition = search.text_condition(query.text)
+            condition = search.text_condition(query.text, prefix=not query.whole_words)
             if condition is None:
                 parts.append("1 = 0")
             else:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scheda.records import services as records
 from scheda.savedviews import index
@@ -109,6 +110,24 @@ def test_a_text_searchs_count_stops_sooner(browser, contacts, monkeypatch):
     assert "3+ records" in get(browser, "q=example")  # all 12 have an e-mail at example.com
     assert "1 record" in get(browser, "q=L07")
     assert "10+ records" in get(browser)
+
+
+def test_a_searchs_count_takes_the_words_that_start_with_it(browser, rep, monkeypatch):
+    """"Rossi" finds Rossini too. On PostgreSQL the whole word is counted first and, past the
+    cap, alone: its matches are some of the prefix's."""
+    monkeypatch.setattr(index, "COUNT_CAP", 10)
+    monkeypatch.setattr(index, "NARROWED_COUNT_CAP", 3)
+    for n, name in enumerate(["Rossi", "Rossi", "Rossini", "Rossini", "Rossini"]):
+        records.create_record("contacts", {"email": f"r{n}@example.com", "lastname": name}, rep)
+    assert "3+ records" in get(browser, "q=rossi")
+    monkeypatch.setattr(index, "NARROWED_COUNT_CAP", 8)
+    assert "5 records" in get(browser, "q=rossi")  # the word's 2 fall short: the prefix is counted
+    monkeypatch.setattr(index, "NARROWED_COUNT_CAP", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert "1+ records" in get(browser, "q=rossi")
+    counts = [q["sql"] for q in queries if "SELECT count(*)" in q["sql"]]
+    # One count; on PostgreSQL the whole word's (its text query has no prefix mark ':*').
+    assert len(counts) == 1 and (connection.vendor != "postgresql" or ":*" not in counts[0]), counts
 
 
 def test_a_restricted_users_filtered_count_stops_sooner(client, contacts, owner, grant, monkeypatch):
