@@ -402,8 +402,8 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
         # GIN answers only bitmap scans: even a capped count first collects every match, and a
         # prefix's ("rossi" as typed, read 'rossi':*) costs 2.5 times the word's (20 against 8 ms
         # for 33,250 contacts at L). The word's matches are some of the prefix's, so when they
-        # alone pass the cap, so does the prefix. With the text alone, the word's count reads at
-        # most cap + 1 rows, and its bitmap is small when it falls short; with filters or an
+        # alone pass the cap, so does the prefix. With the text alone, the word's count stops at
+        # cap + 1 live rows, and its bitmap is small when it falls short; with filters or an
         # owner it could read every match twice. docs/PERFORMANCE.md, "The word counted first".
         count, more = count_of(compiler, replace(query, whole_words=True), cap)
         if more:
