@@ -24,7 +24,7 @@ from scheda.errors import (
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed
-from scheda.records.storage import lock_records
+from scheda.records.storage import insert_rows, lock_records
 from scheda.transactions import retried
 
 # The most associations one record may have with records of one other object type.
@@ -386,13 +386,9 @@ def _insert(rows: list[tuple[int, int, int]]) -> int:
     if not rows:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO associations_association (from_record_id, to_record_id, type_id, created_at)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(f, t, k, now) for f, t, k in rows],
-        )
-        return max(cursor.rowcount, 0) // 2
+    written = insert_rows("INSERT INTO associations_association (from_record_id, to_record_id, type_id, created_at)",
+                          "(%s, %s, %s, %s)", [(f, t, k, now) for f, t, k in rows], "ON CONFLICT DO NOTHING")
+    return written // 2
 
 
 def _check_limits(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:

@@ -187,13 +187,11 @@ def _write_changes(rows: list[tuple[int, dict[str, Any]]], author: Author, when)
     if not rows:
         return
     timestamp = connection.ops.adapt_datetimefield_value(when)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO records_propertychange (record_id, \"values\", timestamp, source, source_id, user_id)"
-            f" VALUES (%s, {storage.json_param()}, %s, %s, %s, %s)",
-            [(record_id, _dumps(values), timestamp, author.source, author.source_id, author.user_id)
-             for record_id, values in rows],
-        )
+    storage.insert_rows(
+        "INSERT INTO records_propertychange (record_id, \"values\", timestamp, source, source_id, user_id)",
+        f"(%s, {storage.json_param()}, %s, %s, %s, %s)",
+        [(record_id, _dumps(values), timestamp, author.source, author.source_id, author.user_id) for record_id, values in rows],
+    )
 
 
 def _unique_violation(schema: Schema, exc: IntegrityError) -> Conflict:
@@ -238,12 +236,9 @@ def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dic
                      stamp, stamp, author.user_id))
         changes.append((record_id, values))
     try:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at,"
-                f" created_by_id, archived) VALUES (%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)",
-                rows,
-            )
+        storage.insert_rows(
+            "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived)",
+            f"(%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)", rows)
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
     storage.index_text([(row[0], row[3]) for row in rows])
