@@ -386,8 +386,8 @@ def _insert(rows: list[tuple[int, int, int]]) -> int:
     if not rows:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    written = insert_rows("INSERT INTO associations_association (from_record_id, to_record_id, type_id, created_at)",
-                          "(%s, %s, %s, %s)", [(f, t, k, now) for f, t, k in rows], "ON CONFLICT DO NOTHING")
+    written = insert_rows("associations_association", "from_record_id, to_record_id, type_id, created_at",
+                          [(f, t, k, now) for f, t, k in rows], skip_existing=True)
     return written // 2
 
 

@@ -187,11 +187,9 @@ def _write_changes(rows: list[tuple[int, dict[str, Any]]], author: Author, when)
     if not rows:
         return
     timestamp = connection.ops.adapt_datetimefield_value(when)
-    storage.insert_rows(
-        "INSERT INTO records_propertychange (record_id, \"values\", timestamp, source, source_id, user_id)",
-        f"(%s, {storage.json_param()}, %s, %s, %s, %s)",
-        [(record_id, _dumps(values), timestamp, author.source, author.source_id, author.user_id) for record_id, values in rows],
-    )
+    storage.insert_rows("records_propertychange", 'record_id, "values", timestamp, source, source_id, user_id',
+                        [(record_id, _dumps(values), timestamp, author.source, author.source_id, author.user_id)
+                         for record_id, values in rows])
 
 
 def _unique_violation(schema: Schema, exc: IntegrityError) -> Conflict:
@@ -233,12 +231,11 @@ def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dic
         created_at = _parse_datetime(str(created)) if created else now
         stamp = connection.ops.adapt_datetimefield_value(created_at)
         rows.append((record_id, schema.object_type.pk, _dumps(values), _search_text(schema, values),
-                     stamp, stamp, author.user_id))
+                     stamp, stamp, author.user_id, False))
         changes.append((record_id, values))
     try:
-        storage.insert_rows(
-            "INSERT INTO records_record (id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived)",
-            f"(%s, %s, {storage.json_param()}, %s, %s, %s, %s, FALSE)", rows)
+        storage.insert_rows("records_record",
+                            "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived", rows)
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
     storage.index_text([(row[0], row[3]) for row in rows])
