@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scheda.associations.models import Association
 from scheda.associations.services import Pair, associate_many
+from scheda.errors import Conflict
 from scheda.objects.services import load_schema
 from scheda.records import services as records
 from scheda.records import storage
@@ -85,3 +86,15 @@ def test_a_batch_is_written_a_thousand_rows_a_statement():
     assert Association.objects.filter(to_record_id__in=ids, from_record_id=company.pk).count() == count
     contacts = load_schema("contacts").object_type
     assert len(search_ids(contacts, "batchname1", limit=2_000)) == len(range(1, count, 3))
+
+
+def test_a_unique_value_the_checks_missed_is_a_conflict_and_writes_nothing(monkeypatch):
+    """Another writer may take an e-mail between the check and the write: the database's unique
+    index refuses the whole batch (a COPY on PostgreSQL) and the caller gets HubSpot's conflict."""
+    records.create_record("contacts", {"email": "taken@example.com"}, Author())
+    monkeypatch.setattr(records, "_check_unique", lambda schema, rows, errors: None)
+    before = (Record.objects.count(), PropertyChange.objects.count())
+    with pytest.raises(Conflict) as raised:
+        records.create_records("contacts", [{"email": "new@example.com"}, {"email": "taken@example.com"}], Author())
+    assert raised.value.errors[0].code == "DUPLICATE_VALUE"
+    assert (Record.objects.count(), PropertyChange.objects.count()) == before
