@@ -251,11 +251,10 @@ INSERT_CHUNK = 1000
 
 def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip_existing: bool = False) -> int:
     """Write `rows` (a value for each of the comma-separated `columns`) and return how many the
-    database wrote. A statement a row (executemany) made PostgreSQL open every index of the table
-    for each row; 100 contacts into records_record at data set L took 9.2 ms so, 5.6 ms as one
-    INSERT, 4.1 ms as a COPY (docs/PERFORMANCE.md, "Batch writes in one statement"). So: a COPY on
-    PostgreSQL, unless existing rows are to be skipped (COPY has no ON CONFLICT); elsewhere an
-    INSERT a thousand rows."""
+    database wrote: a COPY on PostgreSQL, unless existing rows are to be skipped (COPY has no ON
+    CONFLICT); otherwise an INSERT a thousand rows. A statement a row (executemany) made PostgreSQL
+    open every index of the table for each row: 100 contacts took 9.2 ms into records_record at
+    data set L, 5.6 ms as one INSERT, 4.1 ms as a COPY (docs/DECISIONS.md 30)."""
     if not rows:
         return 0
     head = f"{table} ({columns})"
@@ -272,10 +271,11 @@ def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip
         return len(rows)
     written = 0
     row = f"({', '.join(['%s'] * len(rows[0]))})"
+    skip = " ON CONFLICT DO NOTHING" if skip_existing else ""
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start:start + INSERT_CHUNK]
-            cursor.execute(f"INSERT INTO {head} VALUES {', '.join([row] * len(chunk))}{' ON CONFLICT DO NOTHING' if skip_existing else ''}",
+            cursor.execute(f"INSERT INTO {head} VALUES {', '.join([row] * len(chunk))}{skip}",
                            [value for values in chunk for value in values])
             written += max(cursor.rowcount, 0)
     return written
