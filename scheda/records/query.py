@@ -118,16 +118,13 @@ class Compiler:
                 raise _invalid(f"{operator} takes at most {MAX_TOKEN_LENGTH} characters", name)
             pattern = token.replace("\\", "").replace("%", "").replace("_", "")
             pattern = pattern.replace("*", "%") if "*" in pattern else f"%{pattern}%"
-            # The pattern is lower case. PostgreSQL's ILIKE spares lower()'s copy of every value it
-            # tests: 86 -> 70 ms for the 33,250 contacts named "rossi" at data set L.
-            text, like = ((storage.text_sql(name), "ILIKE") if connection.vendor == "postgresql"
-                          else (f"lower({storage.text_sql(name)})", "LIKE"))
+            text = f"lower({storage.text_sql(name)})"
             if operator == "CONTAINS_TOKEN":
                 narrowed = self.text_index(name, token)
                 if narrowed:
-                    return f"{narrowed[0]} AND {text} {like} %s", [*narrowed[1], pattern]
-                return f"{text} {like} %s", [pattern]
-            return f"({text} IS NULL OR {text} NOT {like} %s)", [pattern]
+                    return f"{narrowed[0]} AND {text} LIKE %s", [*narrowed[1], pattern]
+                return f"{text} LIKE %s", [pattern]
+            return f"({text} IS NULL OR {text} NOT LIKE %s)", [pattern]
         if operator in ("IN", "NOT_IN"):
             values = item.values or []
             if not values or len(values) > 100:
