@@ -1,6 +1,7 @@
 """`make bench`, the API part: a real `scheda serve` on a fresh SQLite database (or the
 PostgreSQL of BENCH_DATABASE_URL), loaded with data set S (or L), then:
 - batch create of 100 contacts a call from concurrent clients: records a second end to end;
+- batch update of those contacts, 100 a call, two properties each, from as many clients;
 - search with an EQ filter on email sorted by createdate, and a CONTAINS_TOKEN query: server
   time (the Server-Timing header) p50/p95.
 On a reused data set (`--data-dir`) it archives the contacts it created before it ends.
@@ -109,6 +110,35 @@ try:
     elapsed = time.perf_counter() - began
     print(f"  batch create, 100 contacts a call, {args.clients} clients: {len(created) / elapsed:,.0f} records/s"
           f" ({len(created):,} in {elapsed:.1f} s)")
+
+    # --- batch update ----------------------------------------------------------------------------------
+    # Each client takes its own calls' worth of the contacts just made, so no two lock the same rows.
+    batches = [created[start:start + 100] for start in range(0, len(created) - 99, 100)]
+    updated = [0]
+    deadline = time.perf_counter() + args.seconds
+
+    def updater() -> None:
+        while time.perf_counter() < deadline:
+            with lock:
+                if not batches:
+                    return
+                batch = batches.pop()
+            stamp = uuid.uuid4().hex[:8]
+            status, _, _ = call("POST", "/crm/v3/objects/contacts/batch/update", {"inputs": [
+                {"id": record_id, "properties": {"jobtitle": f"Title {stamp}", "lifecyclestage": "opportunity"}} for record_id in batch]})
+            assert status == 200, status
+            with lock:
+                updated[0] += len(batch)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=updater) for _ in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    print(f"  batch update, 100 contacts a call, {args.clients} clients: {updated[0] / elapsed:,.0f} records/s"
+          f" ({updated[0]:,} in {elapsed:.1f} s)")
 
     # --- search ----------------------------------------------------------------------------------------
     _, page, _ = call("POST", "/crm/v3/objects/contacts/search", {"limit": 200, "properties": ["email"]})

@@ -305,12 +305,7 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     stamp = connection.ops.adapt_datetimefield_value(now)
     texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
     try:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE records_record SET properties = {storage.json_param()}, search_text = %s, updated_at = %s"
-                " WHERE id = %s",
-                [(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned],
-            )
+        storage.write_records([(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned])
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
     searchable = set(schema.searchable)

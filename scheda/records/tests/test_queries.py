@@ -98,3 +98,23 @@ def test_a_unique_value_the_checks_missed_is_a_conflict_and_writes_nothing(monke
         records.create_records("contacts", [{"email": "new@example.com"}, {"email": "taken@example.com"}], Author())
     assert raised.value.errors[0].code == "DUPLICATE_VALUE"
     assert (Record.objects.count(), PropertyChange.objects.count()) == before
+
+
+def test_a_batch_update_is_one_statement_a_thousand_rows_on_postgresql():
+    count = storage.INSERT_CHUNK + 500
+    ids = records.create_records("contacts", [{"email": f"u{i}@example.com", "lastname": "Before"} for i in range(count)], Author())
+    updates = [(record_id, {"lastname": f"After{n}"}) for n, record_id in enumerate(ids)]
+    updates.append((ids[0], {"lastname": "Lastwins", "firstname": "Twice"}))  # named twice: the last values stay
+    with CaptureQueriesContext(connection) as captured:
+        changed = records.update_records("contacts", updates, Author())
+    statements = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip("0123456789 times:").startswith("UPDATE records_record SET properties")]
+    # PostgreSQL: two statements (1,000 rows and 500); SQLite: one executemany.
+    assert len(statements) == (2 if connection.vendor == "postgresql" else 1)
+    assert (" times: " in statements[0]) == (connection.vendor != "postgresql")
+    assert len(changed) == count + 1
+    stored = dict(Record.objects.filter(pk__in=ids).values_list("pk", "properties"))
+    assert stored[ids[0]]["lastname"] == "Lastwins" and stored[ids[0]]["firstname"] == "Twice"
+    assert all(stored[record_id]["lastname"] == f"After{n}" for n, record_id in enumerate(ids) if n)
+    assert stored[ids[1]]["email"] == "u1@example.com"  # the values not named are kept
+    contacts = load_schema("contacts").object_type
+    assert search_ids(contacts, "after1499") == [ids[1499]] and search_ids(contacts, "before") == []
