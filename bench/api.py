@@ -86,6 +86,16 @@ try:
         except OSError:
             time.sleep(0.2)
 
+    def in_clients(work) -> float:
+        """Run `work` in --clients threads at once; the seconds until the last one ends."""
+        began = time.perf_counter()
+        threads = [threading.Thread(target=work) for _ in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.perf_counter() - began
+
     # --- batch create ----------------------------------------------------------------------------------
     created: list[str] = []
     lock = threading.Lock()
@@ -101,13 +111,7 @@ try:
             with lock:
                 created.extend(record["id"] for record in made["results"])
 
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(args.clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = in_clients(client)
     print(f"  batch create, 100 contacts a call, {args.clients} clients: {len(created) / elapsed:,.0f} records/s"
           f" ({len(created):,} in {elapsed:.1f} s)")
 
@@ -130,13 +134,7 @@ try:
             with lock:
                 updated[0] += len(batch)
 
-    began = time.perf_counter()
-    threads = [threading.Thread(target=updater) for _ in range(args.clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = in_clients(updater)
     print(f"  batch update, 100 contacts a call, {args.clients} clients: {updated[0] / elapsed:,.0f} records/s"
           f" ({updated[0]:,} in {elapsed:.1f} s)")
 
