@@ -239,8 +239,8 @@ def decode(value) -> object:
     return value
 
 
-# Rows a statement of `insert_rows` takes: 8,000 parameters for a record's row, far under SQLite's
-# 32,766 and PostgreSQL's 65,535.
+# Rows a statement of `insert_rows` or `write_records` takes: 8,000 parameters for a record's row,
+# far under SQLite's 32,766 and PostgreSQL's 65,535.
 INSERT_CHUNK = 1000
 
 
