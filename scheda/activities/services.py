@@ -132,8 +132,8 @@ def log_activity(kind: str, properties: dict[str, Any], author: Author, *, on: S
         for record in on:
             targets += automatic_targets(record)
     pairs = _default_associations(object_type, targets, "associations")
-    (activity_id,) = records.create_records(object_type, [records.RecordInput(values, pairs)], author)
-    return Record.objects.select_related("object_type").get(pk=activity_id)
+    (activity,) = records.create_records(object_type, [records.RecordInput(values, pairs)], author)
+    return activity
 
 
 @retried

@@ -124,11 +124,11 @@ class Generator:
         for item in inputs:
             batch.append(item)
             if len(batch) == BATCH:
-                ids.extend(create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
+                ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
                 bar.advance(len(batch))
                 batch = []
         if batch:
-            ids.extend(create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
+            ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
             bar.advance(len(batch))
         self.rates[object_name] = bar.rate
 

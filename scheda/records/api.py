@@ -411,10 +411,9 @@ def batch_create(request: HttpRequest, object_type: str, payload: BatchCreate):
                                        has_owner=OWNER in schema.properties, index=index),
                           association_pairs(schema, item.associations)) for index, item in enumerate(payload.inputs)]
     check_targets(request, [pair for item in inputs for pair in item.associations])
-    ids = services.create_records(schema.object_type, inputs, author(request), schema=schema)
-    records = Record.objects.in_bulk(ids)
-    return 201, batch_body([render(schema, records[i], list(item.properties) or None)
-                            for i, item in zip(ids, payload.inputs, strict=True)], started)
+    created = services.create_records(schema.object_type, inputs, author(request), schema=schema)
+    return 201, batch_body([render(schema, record, list(item.properties) or None)
+                            for record, item in zip(created, payload.inputs, strict=True)], started)
 
 
 @router.post("/{object_type}/batch/read", response={200: BatchResult, 207: BatchResult, **ERRORS}, exclude_none=True, summary="Read a batch of records")

@@ -29,10 +29,10 @@ def rep():
 @pytest.fixture
 def contacts(rep):
     other = User.objects.create_user("other@example.com", "a-long-password-1")
-    ids = services.create_records("contacts", [{"lastname": "Mine", "hubspot_owner_id": str(rep.pk)},
-                                               {"lastname": "Theirs", "hubspot_owner_id": str(other.pk)},
-                                               {"lastname": "Nobody's"}], Author())
-    return dict(zip(("mine", "theirs", "nobody"), ids, strict=True))
+    made = services.create_records("contacts", [{"lastname": "Mine", "hubspot_owner_id": str(rep.pk)},
+                                                {"lastname": "Theirs", "hubspot_owner_id": str(other.pk)},
+                                                {"lastname": "Nobody's"}], Author())
+    return dict(zip(("mine", "theirs", "nobody"), (r.pk for r in made), strict=True))
 
 
 def test_an_account_token_sees_every_record_and_a_users_token_their_own(client, rep, contacts):

@@ -158,6 +158,26 @@ def test_batches(server, unique):
     assert status == 404
 
 
+def test_a_created_batch_answers_what_a_read_finds(server, unique):
+    """The create's answer is built from the rows written, not read back: a read must find the
+    same values, dates (a back-dated one too) and all."""
+    names = ["name", "domain", "numberofemployees", "founded_year", "createdate", "hs_object_id"]
+    status, _, created = server.call("POST", "/crm/v3/objects/companies/batch/create", {"inputs": [
+        {"properties": {"name": f"Made {unique} {n}", "domain": f"made{n}-{unique}.com", "numberofemployees": "0012",
+                        **({"createdate": "2021-03-04T05:06:07.891+02:00"} if n else {})}} for n in range(2)]})
+    assert status == 201, created
+    status, _, read = server.call("POST", "/crm/v3/objects/companies/batch/read", {
+        "inputs": [{"id": r["id"]} for r in created["results"]], "properties": names})
+    assert status == 200, read
+    found = {r["id"]: r for r in read["results"]}
+    for made in created["results"]:
+        again = found[made["id"]]
+        assert {k: made[k] for k in ("createdAt", "updatedAt", "archived")} == {k: again[k] for k in ("createdAt", "updatedAt", "archived")}
+        assert made["properties"] == {k: again["properties"][k] for k in made["properties"]}
+    assert created["results"][1]["createdAt"] == "2021-03-04T03:06:07.891Z"
+    assert created["results"][0]["properties"]["numberofemployees"] == "12"
+
+
 def test_a_bad_row_fails_the_whole_batch_and_writes_nothing(server, unique):
     status, _, answer = server.call("POST", "/crm/v3/objects/contacts/batch/create", {"inputs": [
         {"properties": {"email": f"ok.{unique}@example.com"}}, {"properties": {"email": "not an address"}}]})

@@ -20,10 +20,10 @@ def people():
     last names L00..L11 in id order, every one a "rossi"."""
     ada, bea, cy = (User.objects.create_user(f"{n}@example.com", "a-long-password-1") for n in ("ada", "bea", "cy"))
     owners = [ada, bea, ada, cy, bea, ada, bea, cy, ada, bea, cy, None]
-    ids = services.create_records("contacts", [
+    ids = [r.pk for r in services.create_records("contacts", [
         {"lastname": f"L{n:02d}", "firstname": "Rossi", "email": f"c{n}@example.com",
          **({"hubspot_owner_id": str(owner.pk)} if owner else {})}
-        for n, owner in enumerate(owners)], Author())
+        for n, owner in enumerate(owners)], Author())]
     return {"ada": str(ada.pk), "bea": str(bea.pk), "cy": str(cy.pk), "ids": ids, "owners": owners}
 
 

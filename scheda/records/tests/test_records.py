@@ -187,8 +187,8 @@ def test_properties_must_be_a_dict():
 # --- batch create ---------------------------------------------------------------------------
 
 
-def test_batch_create_returns_ids_in_order():
-    ids = records.create_records("contacts", [{"firstname": f"P{i}"} for i in range(5)], Author())
+def test_batch_create_returns_records_in_order():
+    ids = [r.pk for r in records.create_records("contacts", [{"firstname": f"P{i}"} for i in range(5)], Author())]
     assert len(ids) == 5 == len(set(ids))
     assert [Record.objects.get(pk=i).properties["firstname"] for i in ids] == [
         f"P{i}" for i in range(5)

@@ -147,8 +147,8 @@ def test_create_records_runs_again_whole(monkeypatch):
         return associate_many(pairs, events=events)
 
     monkeypatch.setattr(services.associations, "associate_many", collides_once)
-    ids = services.create_records("companies", [{"name": "Twice tried", "createdate": "2024-01-02T03:04:05Z"}],
-                                  services.Author())
+    ids = [r.pk for r in services.create_records("companies", [{"name": "Twice tried", "createdate": "2024-01-02T03:04:05Z"}],
+                                                 services.Author())]
     assert len(calls) == 2
     assert list(Record.objects.filter(properties__name="Twice tried").values_list("id", flat=True)) == ids
     assert Record.objects.get(pk=ids[0]).created_at.year == 2024
