@@ -462,9 +462,8 @@ def batch_update(request: HttpRequest, object_type: str, payload: BatchUpdate):
         if number in current and number not in invisible:
             check_edit(request, current[number], index=index)
         updates.append((number, owned_values(request, schema.object_type, item.properties, creating=False, index=index)))
-    services.update_records(schema.object_type, updates, author(request), schema=schema, hidden=invisible)
-    records = Record.objects.in_bulk(ids)
-    return batch_body([render(schema, records[i], list(item.properties) or None)
+    written = services.update_records(schema.object_type, updates, author(request), schema=schema, hidden=invisible)
+    return batch_body([render(schema, written[i], list(item.properties) or None)
                        for i, item in zip(ids, payload.inputs, strict=True)], started)
 
 

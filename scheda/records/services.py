@@ -271,9 +271,10 @@ def create_record(object_type: str | ObjectType, properties: dict[str, Any], aut
 def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, dict[str, Any]]], author: Author,
                    *, schema: Schema | None = None, hidden: Collection[int] = (),
                    expected: Mapping[int, Mapping[str, int]] | None = None,
-                   seen: Mapping[int, Mapping[str, Any]] | None = None) -> list[int]:
+                   seen: Mapping[int, Mapping[str, Any]] | None = None) -> dict[int, Record]:
     """Change property values of existing active records, all or none. Only values that differ
-    are written and kept in the history. Returns the ids of the records that changed. `hidden`
+    are written and kept in the history. Returns the records named, by id, as they stand after
+    the write: read under the lock, not again after it. `hidden`
     records (the author may not view them) are answered as missing ones. `expected` maps a
     record id to the versions (property_version) its properties were read at: a value that
     would change a property written since raises ChangedMeanwhile, checked under the lock.
@@ -285,9 +286,10 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     if connection.features.has_select_for_update:
         # In id order, as every writer locks records: two batches of the same records never deadlock.
         query = query.select_for_update().order_by("id")
-    current = dict(query.values_list("id", "properties"))
+    found = {record.pk: record for record in query}
     for record_id in hidden:
-        current.pop(record_id, None)
+        found.pop(record_id, None)
+    current = {record_id: record.properties for record_id, record in found.items()}
     errors: list[FieldError] = []
     planned: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for position, (record_id, raw) in enumerate(updates):
@@ -326,7 +328,11 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     else:
         timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
                                     author.user_id, now)
-    return [record_id for record_id, _, _ in planned]
+    for record_id, _, merged in planned:  # in order, so a record named twice ends as written: its last values
+        found[record_id].properties, found[record_id].search_text, found[record_id].updated_at = merged, texts[record_id], now
+    for record in found.values():
+        Record.object_type.field.set_cached_value(record, schema.object_type)
+    return found
 
 
 REWRITE_BATCH = 2_000

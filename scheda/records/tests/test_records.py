@@ -312,7 +312,7 @@ def test_archived_record_frees_its_value_until_restored():
 
 def test_update_records_only_changed_values(owner):
     record = create("contacts", firstname="Ada", lastname="Lovelace", email="ada@example.com")
-    changed = records.update_records(
+    written = records.update_records(
         "contacts",
         [
             (
@@ -327,7 +327,8 @@ def test_update_records_only_changed_values(owner):
         ],
         Author(Source.UI, "", owner),
     )
-    assert changed == [record.pk]
+    assert list(written) == [record.pk]
+    assert written[record.pk].properties == Record.objects.get(pk=record.pk).properties
     record.refresh_from_db()
     assert record.properties == {
         "firstname": "Ada",
@@ -345,14 +346,9 @@ def test_update_with_nothing_new_writes_nothing():
     record = create("contacts", firstname="Ada")
     before = counts()
     updated_at = Record.objects.get(pk=record.pk).updated_at
-    assert (
-        records.update_records(
-            "contacts", [(record.pk, {"firstname": "Ada", "lastname": None})], Author()
-        )
-        == []
-    )
+    written = records.update_records("contacts", [(record.pk, {"firstname": "Ada", "lastname": None})], Author())
     assert counts() == before
-    assert Record.objects.get(pk=record.pk).updated_at == updated_at
+    assert Record.objects.get(pk=record.pk).updated_at == updated_at == written[record.pk].updated_at
 
 
 def test_update_clears_a_value():
