@@ -8,6 +8,7 @@ keyset on (occurred_at, id) and a fixed number of queries, however long the time
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scheda.activities.models import Comment, TimelineEntry
 from scheda.errors import FieldError, ValidationFailed
+from scheda.records import storage
 from scheda.records.models import Record
 from scheda.records.search import WORD
 
@@ -78,6 +80,16 @@ def _entry_fields(kind: str, activity: dict[str, Any], owners: set[int]) -> dict
             "user_id": _owner(properties, owners), "open": is_open, "text": activity["search_text"]}
 
 
+def _insert(entries: Iterable[dict[str, Any]], *, skip_existing: bool = False) -> None:
+    """Timeline rows (TimelineEntry's fields by name) in a statement a thousand, as records are
+    written (storage.insert_rows): Django's bulk_create of a batch update's 100 lifecycle stage
+    events took a fifth of the API call, profiled."""
+    adapt = connection.ops.adapt_datetimefield_value
+    storage.insert_rows("activities_timelineentry", "record_id, kind, occurred_at, activity_id, user_id, open, data, text", [
+        (e["record_id"], e["kind"], adapt(e["occurred_at"]), e.get("activity_id"), e.get("user_id"), e.get("open", False),
+         json.dumps(e.get("data", {}), ensure_ascii=False), e.get("text", "")) for e in entries], skip_existing=skip_existing)
+
+
 def _records(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: dict(row) for row in Record.objects.filter(id__in=set(ids)).values(
         "id", "properties", "created_at", "search_text", "object_type__name", "object_type__is_activity")}
@@ -121,10 +133,9 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
             plain.append((a, b))
     if activity_pairs and added:
         owners = _owner_ids(records[activity] for _, activity in activity_pairs)
-        TimelineEntry.objects.bulk_create([
-            TimelineEntry(record_id=record, activity_id=activity,
-                          **_entry_fields(records[activity]["object_type__name"], records[activity], owners))
-            for record, activity in activity_pairs], ignore_conflicts=True)
+        _insert([{"record_id": record, "activity_id": activity,
+                  **_entry_fields(records[activity]["object_type__name"], records[activity], owners)}
+                 for record, activity in activity_pairs], skip_existing=True)
     elif activity_pairs:
         condition = Q(pk__in=[])
         for record, activity in activity_pairs:
@@ -133,10 +144,9 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
     if plain and events:
         now = timezone.now()
         kind = "association_added" if added else "association_removed"
-        TimelineEntry.objects.bulk_create([
-            TimelineEntry(record_id=one, kind=kind, occurred_at=now, user_id=user_id,
-                          data={"other": other, "object_type": records[other]["object_type__name"]})
-            for a, b in plain for one, other in ((a, b), (b, a))])
+        _insert([{"record_id": one, "kind": kind, "occurred_at": now, "user_id": user_id,
+                  "data": {"other": other, "object_type": records[other]["object_type__name"]}}
+                 for a, b in plain for one, other in ((a, b), (b, a))])
 
 
 def activities_changed(ids: Iterable[int]) -> None:
@@ -157,10 +167,9 @@ def activities_changed(ids: Iterable[int]) -> None:
 
 def properties_changed(rows: Iterable[tuple[int, dict[str, Any], dict[str, Any]]], user_id: int | None, when: datetime) -> None:
     """Tracked properties changed on records (record id, new values, old values): one event each."""
-    TimelineEntry.objects.bulk_create([
-        TimelineEntry(record_id=record_id, kind=TRACKED[name], occurred_at=when, user_id=user_id,
-                      data={"property": name, "from": old.get(name), "to": value})
-        for record_id, changed, old in rows for name, value in changed.items() if name in TRACKED])
+    _insert([{"record_id": record_id, "kind": TRACKED[name], "occurred_at": when, "user_id": user_id,
+              "data": {"property": name, "from": old.get(name), "to": value}}
+             for record_id, changed, old in rows for name, value in changed.items() if name in TRACKED])
 
 
 def event(record_id: int, kind: str, user_id: int | None, **data: Any) -> None:

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from scheda.activities.models import TimelineEntry
 from scheda.associations.models import Association
 from scheda.associations.services import Pair, associate_many
 from scheda.errors import Conflict
@@ -139,3 +140,29 @@ def test_a_batch_update_is_one_statement_a_thousand_rows_on_postgresql():
     assert stored[ids[1]]["email"] == "u1@example.com"  # the values not named are kept
     contacts = load_schema("contacts").object_type
     assert search_ids(contacts, "after1499") == [ids[1499]] and search_ids(contacts, "before") == []
+
+
+def test_timeline_rows_of_a_batch_are_written_a_thousand_a_statement():
+    """A batch's timeline rows go in as its records do: a batch update's lifecycle stage events
+    (a COPY on PostgreSQL), and a batch of notes' entries on their contact's timeline (INSERTs
+    that skip an entry already there)."""
+    count = storage.INSERT_CHUNK + 500
+    contacts = records.create_records("contacts", [{"lifecyclestage": "lead"} for _ in range(count)], Author())
+    with CaptureQueriesContext(connection) as captured:
+        records.update_records("contacts", [(c.pk, {"lifecyclestage": "customer"}) for c in contacts], Author())
+    copied = connection.vendor == "postgresql"
+    events = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("INSERT INTO activities_timelineentry ", "COPY activities_timelineentry "))]
+    assert len(events) == (1 if copied else 2)
+    assert not [q for q in captured.captured_queries if " times: " in q["sql"] and "timelineentry" in q["sql"]]
+    assert sorted(TimelineEntry.objects.filter(record_id__in=[c.pk for c in contacts]).values_list("kind", "data")) == [
+        ("lifecycle_stage", {"property": "lifecyclestage", "from": "lead", "to": "customer"})] * count
+
+    busy = contacts[0].pk
+    with CaptureQueriesContext(connection) as captured:
+        notes = records.create_records("notes", [RecordInput({"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": f"n{i}"},
+                                                             [(busy, 202)]) for i in range(count)], Author())
+    entries = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT INTO activities_timelineentry ")]
+    assert len(entries) == 2 and all(sql.endswith("ON CONFLICT DO NOTHING") for sql in entries)
+    found = TimelineEntry.objects.filter(record_id=busy, kind="notes")
+    assert sorted(found.values_list("activity_id", flat=True)) == [n.pk for n in notes]
+    assert {e.text for e in found[:3]} <= {f"n{i}" for i in range(count)} and not any(e.open for e in found[:3])
