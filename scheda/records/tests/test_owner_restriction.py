@@ -93,26 +93,9 @@ def test_owner_ids_are_bound_not_written_into_the_sql(people):
     assert compiler.page(Query(owners=strange), 10, None) == ([], None)
 
 
-@pytest.fixture
-def statistics_kept():
-    """The planner's statistics as they were: the test's rollback undoes the rows ANALYZE
-    wrote, but the connection keeps what it loaded, and later plan tests would see it."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        existed = cursor.fetchone()[0] == 1
-        if existed:
-            cursor.execute("SELECT tbl, idx, stat FROM sqlite_stat1")
-        saved = cursor.fetchall() if existed else []
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM sqlite_stat1")
-        cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", saved)
-        cursor.execute("ANALYZE sqlite_master")  # reloads the statistics from sqlite_stat1
-
-
 @pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's query plan")
 @pytest.mark.parametrize("sort", ["lastname", "hs_object_id"])
-def test_a_restricted_listing_uses_the_owner_index(sort, statistics_kept):
+def test_a_restricted_listing_uses_the_owner_index(sort):
     """No forced sort index when narrowed to owners: with statistics, the owner property's index
     finds one owner's rows among 20 owners' instead of the walk over every contact."""
     users = [User.objects.create_user(f"u{n}@example.com", "a-long-password-1") for n in range(20)]
