@@ -38,7 +38,7 @@ from scheda.associations.models import Association
 from scheda.errors import FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema, with_schema
-from scheda.objects.types import format_datetime
+from scheda.objects.types import format_datetime, plain_text
 from scheda.pipelines.models import PipelineStage
 from scheda.records import services as records
 from scheda.records.models import Record
@@ -55,14 +55,15 @@ BODY = {
 }
 MAX_EML_BYTES = 25 * 1024 * 1024  # what mail servers commonly accept for one message
 MAX_COMMENT_CHARS = 65_536
+# What a comment may keep of its HTML.
+COMMENT_HTML = nh3.Cleaner(tags={"b", "i", "u", "strong", "em", "p", "br", "a", "ul", "ol", "li"})
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # HubSpot's primary company of a contact (and of a deal and a ticket).
 PRIMARY_COMPANY = {"contacts": 1, "deals": 5, "tickets": 26}
 
 
 def _plain(value: Any) -> str:
-    text = str(value or "")
-    return nh3.clean(text, tags=set()).strip() if "<" in text else text.strip()
+    return plain_text(str(value or "")).strip()
 
 
 def _kind(name: str) -> ObjectType:
@@ -230,7 +231,7 @@ def add_comment(activity: Record, author: User, body: str) -> Comment:
     """Comment on an activity. Each active user named as @their-email is notified, once per
     activity; mentioning oneself notifies no one."""
     _require_activity(activity)
-    clean = nh3.clean(str(body or ""), tags={"b", "i", "u", "strong", "em", "p", "br", "a", "ul", "ol", "li"}).strip()
+    clean = COMMENT_HTML.clean(str(body or "")).strip()
     if not _plain(clean):
         raise ValidationFailed("A comment cannot be empty", [FieldError("Write a comment before saving", "REQUIRED_PROPERTY", "body")])
     if len(clean) > MAX_COMMENT_CHARS:

@@ -92,7 +92,14 @@ def _insert(entries: Iterable[dict[str, Any]], *, skip_existing: bool = False) -
 
 def _records(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: dict(row) for row in Record.objects.filter(id__in=set(ids)).values(
-        "id", "properties", "created_at", "search_text", "object_type__name", "object_type__is_activity")}
+        "id", "properties", "created_at", "search_text", "object_type__name")}
+
+
+def _kinds(ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+    """Each record's object type name and whether it is an activity."""
+    return {record_id: (name, bool(is_activity)) for record_id, name, is_activity in storage.rows_for_ids(
+        "SELECT r.id, t.name, t.is_activity FROM records_record r JOIN objects_objecttype t ON t.id = r.object_type_id"
+        " WHERE r.id IN ({ids})", ids)}
 
 
 def _owner_ids(rows: Iterable[dict[str, Any]]) -> set[int]:
@@ -120,21 +127,23 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
     unique = {(min(a, b), max(a, b)) for a, b in pairs if a != b}
     if not unique:
         return
-    records = _records({i for pair in unique for i in pair})
+    kinds = _kinds({i for pair in unique for i in pair})
     activity_pairs: list[tuple[int, int]] = []  # (record, activity)
     plain: list[tuple[int, int]] = []
     for a, b in unique:
-        if a not in records or b not in records:
+        if a not in kinds or b not in kinds:
             continue
-        a_activity, b_activity = records[a]["object_type__is_activity"], records[b]["object_type__is_activity"]
+        a_activity, b_activity = kinds[a][1], kinds[b][1]
         if a_activity != b_activity:
             activity_pairs.append((b, a) if a_activity else (a, b))
         elif not a_activity:
             plain.append((a, b))
     if activity_pairs and added:
-        owners = _owner_ids(records[activity] for _, activity in activity_pairs)
+        # Only the activities' own rows are read whole: their entries copy from them.
+        activities = _records({activity for _, activity in activity_pairs})
+        owners = _owner_ids(activities.values())
         _insert([{"record_id": record, "activity_id": activity,
-                  **_entry_fields(records[activity]["object_type__name"], records[activity], owners)}
+                  **_entry_fields(kinds[activity][0], activities[activity], owners)}
                  for record, activity in activity_pairs], skip_existing=True)
     elif activity_pairs:
         condition = Q(pk__in=[])
@@ -145,7 +154,7 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
         now = timezone.now()
         kind = "association_added" if added else "association_removed"
         _insert([{"record_id": one, "kind": kind, "occurred_at": now, "user_id": user_id,
-                  "data": {"other": other, "object_type": records[other]["object_type__name"]}}
+                  "data": {"other": other, "object_type": kinds[other][0]}}
                  for a, b in plain for one, other in ((a, b), (b, a))])
 
 

@@ -24,7 +24,7 @@ from scheda.errors import (
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed
-from scheda.records.storage import insert_rows, lock_records
+from scheda.records.storage import insert_rows, lock_records, rows_for_ids
 from scheda.transactions import retried
 
 # The most associations one record may have with records of one other object type.
@@ -206,7 +206,8 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_i
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return 0
-    types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})}
+    types = {t.pk: t for t in AssociationType.objects.filter(id__in={p.type_id for p in pairs})
+             .select_related("from_object_type", "to_object_type")}
     errors = [error for error in pair_errors(pairs, types) if error is not None]
     if errors:
         raise ValidationFailed(errors[0].message, errors)
@@ -214,16 +215,19 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_i
     defaults = {(t.from_object_type_id, t.to_object_type_id) for t in types.values()}
     unlabeled = {(t.from_object_type_id, t.to_object_type_id): t for t in AssociationType.objects.filter(label=None).filter(
         _pairs_q(defaults))}
-    rows: list[tuple[int, int, int]] = []
-    for pair in pairs:
-        kind = types[pair.type_id]
+    # Each type's rows, as (type, inverse type) ids: worked out once per type, not per pair.
+    written: dict[int, list[tuple[int, int]]] = {}
+    for kind in types.values():
         base = unlabeled.get((kind.from_object_type_id, kind.to_object_type_id))
         if base is None:
             base = default_type(kind.from_object_type, kind.to_object_type)
             unlabeled[(kind.from_object_type_id, kind.to_object_type_id)] = base
-        for chosen in {kind, base}:
-            rows.append((pair.from_id, pair.to_id, chosen.pk))
-            rows.append((pair.to_id, pair.from_id, chosen.inverse_id or chosen.pk))
+        written[kind.pk] = [(chosen.pk, chosen.inverse_id or chosen.pk) for chosen in {kind, base}]
+    rows: list[tuple[int, int, int]] = []
+    for pair in pairs:
+        for type_id, inverse_id in written[pair.type_id]:
+            rows.append((pair.from_id, pair.to_id, type_id))
+            rows.append((pair.to_id, pair.from_id, inverse_id))
     all_types = {t.pk: t for t in AssociationType.objects.filter(id__in={r[2] for r in rows})}
     # Limits are counted after the insert: writers adding to the same records take turns, or
     # each would count only its own rows and together pass a limit.
@@ -233,7 +237,9 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_i
         _drop_replaced_singles(rows, all_types)
     inserted = _insert(rows)
     _check_limits(rows, all_types)
-    timeline.associated([(p.from_id, p.to_id) for p in pairs if (p.from_id, p.to_id) not in before],
+    # Without events only an activity's associations reach a timeline: the others are not read.
+    reach = {k for k, t in types.items() if events or t.from_object_type.is_activity or t.to_object_type.is_activity}
+    timeline.associated([(p.from_id, p.to_id) for p in pairs if p.type_id in reach and (p.from_id, p.to_id) not in before],
                         user_id=user_id, events=events)
     return inserted
 
@@ -346,17 +352,8 @@ def associated_page(from_id: int, to_type: ObjectType, limit: int, after: int | 
 
 
 def _active_types(ids: set[int]) -> dict[int, int]:
-    """Object type id of each active record among `ids` (raw SQL: the ORM's IN handling costs
-    more than the query for thousands of ids)."""
-    found: dict[int, int] = {}
-    ordered = list(ids)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), 900):
-            chunk = ordered[start:start + 900]
-            cursor.execute(f"SELECT id, object_type_id FROM records_record WHERE NOT archived AND id IN"
-                           f" ({', '.join(['%s'] * len(chunk))})", chunk)
-            found.update(cursor.fetchall())
-    return found
+    """Object type id of each active record among `ids`."""
+    return dict(rows_for_ids("SELECT id, object_type_id FROM records_record WHERE NOT archived AND id IN ({ids})", ids))
 
 
 def _pairs_q(pairs: set[tuple[int, int]]) -> Q:
@@ -373,8 +370,10 @@ def _drop_replaced_singles(rows: list[tuple[int, int, int]], types: dict[int, As
     wanted = {(f, k): t for f, t, k in rows if k in singles}
     if not wanted:
         return
-    existing = Association.objects.filter(from_record_id__in={f for f, _k in wanted}, type_id__in=singles)
-    for row_id, from_id, to_id, type_id in existing.values_list("id", "from_record_id", "to_record_id", "type_id"):
+    existing = rows_for_ids("SELECT id, from_record_id, to_record_id, type_id FROM associations_association"
+                            f" WHERE type_id IN ({', '.join(str(int(k)) for k in sorted(singles))})"
+                            " AND from_record_id IN ({ids})", {f for f, _k in wanted})
+    for row_id, from_id, to_id, type_id in existing:
         if (from_id, type_id) in wanted and wanted[(from_id, type_id)] != to_id:
             Association.objects.filter(id=row_id).delete()
             Association.objects.filter(from_record_id=to_id, to_record_id=from_id, type_id=types[type_id].inverse_id).delete()
@@ -395,10 +394,11 @@ def _check_limits(rows: list[tuple[int, int, int]], types: dict[int, Association
     """After writing: no record over ASSOCIATION_LIMIT associations with one object type, nor over
     a type's own limit. Two grouped queries, whatever the number of rows."""
     froms = {f for f, _t, _k in rows}
-    over = (Association.objects.filter(from_record_id__in=froms, type__label=None)
-            .values("from_record_id", "type__to_object_type_id").annotate(n=Count("id")).filter(n__gt=ASSOCIATION_LIMIT)
-            .values_list("from_record_id", flat=True)[:1])
-    for from_id in over:
+    over = rows_for_ids(
+        "SELECT a.from_record_id FROM associations_association a JOIN associations_associationtype t ON t.id = a.type_id"
+        " WHERE t.label IS NULL AND a.from_record_id IN ({ids})"
+        f" GROUP BY a.from_record_id, t.to_object_type_id HAVING count(*) > {int(ASSOCIATION_LIMIT)}", froms)
+    for (from_id,) in over[:1]:
         raise LimitExceeded(f"Record {from_id} would have more than {ASSOCIATION_LIMIT} associations of one object type",
                             [FieldError("Association limit reached", "ASSOCIATION_LIMIT", "to.id", {"id": str(from_id)})])
     limited = {k for _f, _t, k in rows if types[k].limit}

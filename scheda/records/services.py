@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import nh3
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -22,7 +21,14 @@ from scheda.associations.models import Association, AssociationType
 from scheda.errors import ChangedMeanwhile, Conflict, FieldError, NotFound, ValidationFailed
 from scheda.objects.models import ObjectType
 from scheda.objects.services import PIPELINE_PROPERTIES, Schema, load_schema
-from scheda.objects.types import PropertyValueError, Stored, WriteContext, format_datetime, type_for
+from scheda.objects.types import (
+    PropertyValueError,
+    Stored,
+    WriteContext,
+    format_datetime,
+    plain_text,
+    type_for,
+)
 from scheda.pipelines import services as pipelines
 from scheda.records import storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
@@ -125,8 +131,7 @@ def _search_text(schema: Schema, values: dict[str, Any]) -> str:
     for name in schema.searchable:
         value = values.get(name)
         if value is not None:
-            text = str(value)
-            parts.append(nh3.clean(text, tags=set()) if "<" in text else text)
+            parts.append(plain_text(str(value)))
     # Words only, as the query is split: PostgreSQL's parser would otherwise keep
     # "ada@example.com" or "acme.com" as one token, which no query of words matches.
     return " ".join(WORD.findall(" ".join(parts)))

@@ -1,6 +1,8 @@
 """Reading a record costs a fixed number of queries, whatever it is associated with; a batch of
 records is written with a statement a thousand rows, not one a row."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -104,6 +106,24 @@ def test_created_records_are_returned_as_written_without_reading_them_back(djang
         assert made[1].object_type.name == "contacts"
     assert not captured.captured_queries
     assert made[0].created_at.year == 2020 and made[0].created_by_id == user.pk
+
+
+def test_associations_made_with_new_records_read_only_the_activities_they_put_on_timelines():
+    """A contact created with its company reaches no timeline, so no record is read for one; a
+    note created on a contact is read (its entry copies it), the contact is not."""
+    company = records.create_record("companies", {"name": "Acme"}, Author())
+    with CaptureQueriesContext(connection) as captured:
+        records.create_records("contacts", [RecordInput({"email": f"c{i}@example.com"}, [(company.pk, 279)])
+                                            for i in range(20)], Author())
+    assert not [q for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]
+    contact = records.create_record("contacts", {"email": "ada@example.com"}, Author())
+    with CaptureQueriesContext(connection) as captured:
+        (note,) = records.create_records("notes", [RecordInput({"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi"},
+                                                               [(contact.pk, 202)])], Author())
+    whole = [q["sql"] for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]
+    assert len(whole) == 1, whole
+    assert re.findall(r"IN \(([0-9, ]+)\)", whole[0]) == [str(note.pk)], whole
+    assert TimelineEntry.objects.get(record_id=contact.pk, activity_id=note.pk).text == "hi"
 
 
 def test_a_unique_value_the_checks_missed_is_a_conflict_and_writes_nothing(monkeypatch):
