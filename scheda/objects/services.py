@@ -183,6 +183,8 @@ def _load_schema(key: str | ObjectType) -> Schema:
     if isinstance(key, ObjectType):
         return Schema(key, {p.name: p for p in PropertyDefinition.objects.filter(object_type=key, archived=False)})
     key = str(key).strip().lower()
+    if "\x00" in key:
+        return _load_schema(get_object_type(key))  # which refuses it, before PostgreSQL would
     props = list(
         PropertyDefinition.objects.select_related("object_type")
         .filter(archived=False, object_type__archived=False)

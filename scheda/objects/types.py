@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import nh3
@@ -334,9 +335,11 @@ class OwnerType(PropertyType):
         return value
 
 
+@lru_cache(maxsize=4096)
 def format_datetime(moment: datetime) -> str:
     # isoformat pads the year to four digits, as strftime's %Y does not on every platform, and
-    # takes half strftime's time: an API page formats four dates a record.
+    # takes half strftime's time: an API page formats four dates a record, and a batch's
+    # records share theirs (hence the cache; equal instants format alike in any time zone).
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 

@@ -268,7 +268,7 @@ def type_name(association_type: AssociationType) -> str:
 def schema_for(request: HttpRequest, object_type: str, access: str) -> ObjectSchema:
     """The schema of the path's object type; the token must reach its records to `access` them
     (scopes, then the user's access to the object type)."""
-    schema = load_schema(get_object_type(object_type))
+    schema = load_schema(object_type)
     require_records(request, schema.object_type, access)
     return schema
 

@@ -234,15 +234,16 @@ def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dic
     prepared = [dict(values) for values in prepared]  # a second run starts from the same values
     ids = storage.allocate_ids(len(prepared))
     rows, changes, created = [], [], []
+    adapt, alias = connection.ops.adapt_datetimefield_value, connection.alias  # each a thread-local lookup
     for record_id, values in zip(ids, prepared, strict=True):
         backdated = values.pop("createdate", None)
         created_at = _parse_datetime(str(backdated)) if backdated else now
-        stamp = connection.ops.adapt_datetimefield_value(created_at)
+        stamp = adapt(created_at)
         search_text, written = _search_text(schema, values), _dumps(values)
         rows.append((record_id, schema.object_type.pk, written, search_text, stamp, stamp, author.user_id, False))
         changes.append((record_id, written))  # a create's history holds every value it wrote
         # The model's fields in order, as Django builds a record it reads (Model.from_db).
-        record = Record.from_db(connection.alias, RECORD_FIELDS, (
+        record = Record.from_db(alias, RECORD_FIELDS, (
             record_id, schema.object_type.pk, values, search_text, created_at, created_at, author.user_id, False, None, None))
         Record.object_type.field.set_cached_value(record, schema.object_type)
         created.append(record)

@@ -80,6 +80,14 @@ def test_load_schema_by_any_key():
     assert services.load_schema("company").object_type.name == "companies"
 
 
+@pytest.mark.parametrize("key", ["widgets", "0-999", "con\x00tacts", "p_widgets"])
+def test_load_schema_of_an_unknown_type(key):
+    """The API's paths name the type: whatever they hold is HubSpot's 404, never a database error."""
+    with pytest.raises(NotFound) as caught:
+        services.load_schema(key)
+    assert error_codes(caught) == ["UNKNOWN_OBJECT_TYPE"]
+
+
 # --- create_property ------------------------------------------------------------------------
 
 
