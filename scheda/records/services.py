@@ -375,9 +375,10 @@ def update_record(record: Record, properties: dict[str, Any], author: Author,
     """Change one record; `expected` (property -> property_version read before the edit) or
     `seen` (property -> the value shown) refuses to overwrite a property someone changed
     meanwhile (ChangedMeanwhile)."""
-    update_records(record.object_type, [(record.pk, properties)], author, expected={record.pk: expected} if expected else None,
-                   seen={record.pk: seen} if seen else None)
-    record.refresh_from_db()
+    written = update_records(record.object_type, [(record.pk, properties)], author,
+                             expected={record.pk: expected} if expected else None, seen={record.pk: seen} if seen else None)
+    for name in RECORD_FIELDS:  # the caller's instance as written, without reading it again
+        setattr(record, name, getattr(written[record.pk], name))
     return record
 
 

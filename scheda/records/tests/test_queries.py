@@ -162,6 +162,16 @@ def test_a_batch_update_is_one_statement_a_thousand_rows_on_postgresql():
     assert search_ids(contacts, "after1499") == [ids[1499]] and search_ids(contacts, "before") == []
 
 
+def test_an_updated_record_is_the_callers_instance_as_written_without_reading_it_again():
+    record = records.create_record("contacts", {"email": "ada@example.com", "lastname": "Before"}, Author())
+    with CaptureQueriesContext(connection) as captured:
+        same = records.update_record(record, {"lastname": "<i>After</i>"}, Author())
+    assert len([q for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]) == 1
+    stored = Record.objects.get(pk=record.pk)
+    assert same is record and [getattr(record, f) for f in records.RECORD_FIELDS] == [getattr(stored, f) for f in records.RECORD_FIELDS]
+    assert record.properties["lastname"] == "<i>After</i>" and "after" in record.search_text.lower()
+
+
 def test_timeline_rows_of_a_batch_are_written_a_thousand_a_statement():
     """A batch's timeline rows go in as its records do: a batch update's lifecycle stage events
     (a COPY on PostgreSQL), and a batch of notes' entries on their contact's timeline (INSERTs
