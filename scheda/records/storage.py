@@ -185,9 +185,9 @@ IDS_CHUNK = 900
 
 
 def rows_for_ids(sql: str, ids: Iterable[int]) -> list[tuple]:
-    """The rows of `sql`, whose `{ids}` is an IN list, run for IDS_CHUNK ids at a time, in the
-    order given. Raw SQL because, for thousands of ids, Django's `__in` lookup prepares each
-    one and took longer than the query."""
+    """The rows of `sql`, whose `{ids}` is an IN list (and which has no other braces), run for
+    IDS_CHUNK ids at a time, in the order given. Raw SQL because, for thousands of ids, Django's
+    `__in` lookup prepares each one and took longer than the query."""
     ordered = list(ids)
     found: list[tuple] = []
     with connection.cursor() as cursor:
