@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from scheda.accounts.permissions import owned_by
@@ -392,22 +392,28 @@ def _insert(rows: list[tuple[int, int, int]]) -> int:
 
 def _check_limits(rows: list[tuple[int, int, int]], types: dict[int, AssociationType]) -> None:
     """After writing: no record over ASSOCIATION_LIMIT associations with one object type, nor over
-    a type's own limit. Two grouped queries, whatever the number of rows."""
-    froms = {f for f, _t, _k in rows}
+    a type's own limit. A grouped query per 900 records written to, and one more for types
+    with a limit of their own."""
+    # A record's associations with one object type are those under the one unlabeled type
+    # between the two; the write has a row of each it adds to. Named by id, not joined: joined,
+    # PostgreSQL walked every association of each unlabeled type (40-590 ms for 900 records at L).
+    unlabeled = {k for _f, _t, k in rows if types[k].label is None}
     over = rows_for_ids(
-        "SELECT a.from_record_id FROM associations_association a JOIN associations_associationtype t ON t.id = a.type_id"
-        " WHERE t.label IS NULL AND a.from_record_id IN ({ids})"
-        f" GROUP BY a.from_record_id, t.to_object_type_id HAVING count(*) > {int(ASSOCIATION_LIMIT)}", froms)
+        f"SELECT from_record_id FROM associations_association WHERE type_id IN ({', '.join(str(int(k)) for k in sorted(unlabeled))})"
+        f" AND from_record_id IN ({{ids}}) GROUP BY from_record_id, type_id HAVING count(*) > {int(ASSOCIATION_LIMIT)}",
+        {f for f, _t, k in rows if k in unlabeled})
     for (from_id,) in over[:1]:
         raise LimitExceeded(f"Record {from_id} would have more than {ASSOCIATION_LIMIT} associations of one object type",
                             [FieldError("Association limit reached", "ASSOCIATION_LIMIT", "to.id", {"id": str(from_id)})])
     limited = {k for _f, _t, k in rows if types[k].limit}
     if not limited:
         return
-    over_label = (Association.objects.filter(from_record_id__in=froms, type_id__in=limited)
-                  .values("from_record_id", "type_id").annotate(n=Count("id")).filter(n__gt=F("type__limit"))
-                  .values_list("from_record_id", "type_id")[:1])
-    for from_id, type_id in over_label:
+    counted = rows_for_ids(
+        f"SELECT from_record_id, type_id, count(*) FROM associations_association WHERE type_id IN"
+        f" ({', '.join(str(int(k)) for k in sorted(limited))}) AND from_record_id IN ({{ids}}) GROUP BY from_record_id, type_id"
+        f" HAVING count(*) > {min(int(types[k].limit or 0) for k in limited)}",
+        {f for f, _t, k in rows if k in limited})
+    for from_id, type_id in [(f, k) for f, k, n in counted if n > (types[k].limit or 0)][:1]:
         kind = types[type_id]
         raise LimitExceeded(f"Record {from_id} may have at most {kind.limit} association(s) labelled {kind.label!r}",
                             [FieldError("Label limit reached", "LABEL_LIMIT", "associationTypeId", {"id": str(from_id)})])

@@ -227,6 +227,25 @@ def test_label_limit_set_by_set_limit(ada, acme, initech):
     assert {to for to, kind in linked(ada) if kind == billing.id} == {acme.pk, initech.pk}
 
 
+
+def test_a_record_has_at_most_the_limit_of_associations_with_one_object_type(monkeypatch, ada, acme, initech):
+    """Counted on both sides of what is written, over every label: the third company of a contact
+    is refused, whichever way round it is asked; deals keep their own allowance."""
+    monkeypatch.setattr(services, "ASSOCIATION_LIMIT", 2)
+    contacts, companies = get_object_type("contacts"), get_object_type("companies")
+    billing = services.create_label(contacts, companies, "Billing")
+    services.associate_many([Pair(ada.pk, acme.pk, 279), Pair(ada.pk, initech.pk, billing.id)])
+    third = create("companies", name="Third")
+    before = set(Association.objects.values_list("from_record_id", "to_record_id", "type_id"))
+    for pair in (Pair(ada.pk, third.pk, 279), Pair(third.pk, ada.pk, 280)):
+        with pytest.raises(LimitExceeded) as caught:
+            services.associate_many([pair])
+        assert codes(caught) == ["ASSOCIATION_LIMIT"] and caught.value.errors[0].context["id"] == str(ada.pk)
+    assert set(Association.objects.values_list("from_record_id", "to_record_id", "type_id")) == before
+    deals = [create("deals", dealname=f"D{i}") for i in range(2)]
+    services.associate_many([Pair(ada.pk, deal.pk, 4) for deal in deals])
+
+
 @pytest.mark.parametrize("limit", [0, -1, services.ASSOCIATION_LIMIT + 1])
 def test_set_limit_range(limit):
     kind = services.get_type(279)
