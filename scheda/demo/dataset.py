@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
+
 from scheda.objects.services import load_schema
 from scheda.objects.types import WriteContext, format_datetime
 from scheda.records.services import Author, RecordInput, Source, create_records
@@ -131,6 +133,7 @@ class Generator:
             ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
             bar.advance(len(batch))
         self.rates[object_name] = bar.rate
+        _analyse()
 
     # --- one record of each kind ---------------------------------------------------------------
 
@@ -235,3 +238,12 @@ class Generator:
 
 def _ascii(name: str) -> str:
     return name.lower().replace(" ", "").replace("ò", "o")
+
+
+def _analyse() -> None:
+    """The planner's statistics after each object type on PostgreSQL (SQLite's come with every
+    large create). A bulk load outruns autovacuum, and a server may run without it: at data set
+    L the next type's checks were planned for tables that had been empty."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE records_record, records_propertychange, associations_association, activities_timelineentry")

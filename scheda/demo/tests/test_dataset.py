@@ -1,0 +1,44 @@
+"""The data generator behind `scheda demo` and `scheda generate`: every object type written
+through the service path, associated as a CRM's records are, on the timelines."""
+
+import pytest
+from django.db import connection
+
+from scheda.activities.models import TimelineEntry
+from scheda.associations.models import Association
+from scheda.demo.dataset import ACTIVITY_TO_CONTACT, Generator, Size
+from scheda.records.models import Record
+
+pytestmark = pytest.mark.django_db
+
+SMALL = Size(contacts=30, companies=6, deals=8, tickets=4, activities=50, busy_contact_activities=20)
+
+
+def test_a_data_set_has_every_object_associated_and_on_timelines(owner):
+    generator = Generator(SMALL, owner_ids=[str(owner.pk)], progress=False)
+    rates = generator.run()
+    counts = {name: Record.objects.filter(object_type__name=name).count() for name in generator.ids}
+    assert counts == {"companies": 6, "contacts": 30, "deals": 8, "tickets": 4,
+                      **{kind: 10 for kind in ACTIVITY_TO_CONTACT}}
+    assert set(rates) == set(counts) and all(rate > 0 for rate in rates.values())
+    contacts = generator.ids["contacts"]
+    # Most contacts work at a company (and it is their primary one); every deal has its contact.
+    with_company = Association.objects.filter(from_record_id__in=contacts, type_id=1).count()
+    assert 0 < with_company <= 30
+    assert Association.objects.filter(from_record_id__in=generator.ids["deals"], type_id=3).count() == 8
+    # The busy contact holds its share of each kind of activity, on its timeline.
+    busy = TimelineEntry.objects.filter(record_id=contacts[0], activity_id__isnull=False).count()
+    assert busy >= SMALL.busy_contact_activities
+    assert TimelineEntry.objects.filter(activity_id__isnull=False).count() == 50
+    assert Record.objects.filter(properties__hubspot_owner_id=str(owner.pk)).count() == sum(counts.values())
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's statistics")
+def test_the_planner_knows_each_object_type_once_it_is_written(owner):
+    """A bulk load outruns autovacuum: the generator analyses the tables after each type, so the
+    next type's checks are planned for the rows there are, not for empty tables."""
+    generator = Generator(SMALL, progress=False)
+    generator.write("companies", 40, generator.company)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'records_record'")
+        assert cursor.fetchone()[0] >= 40
