@@ -6,7 +6,9 @@ from django.db import connection
 
 from scheda.activities.models import TimelineEntry
 from scheda.associations.models import Association
+from scheda.demo import dataset
 from scheda.demo.dataset import ACTIVITY_TO_CONTACT, Generator, Size
+from scheda.objects.models import ObjectType
 from scheda.records.models import Record
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +44,25 @@ def test_the_planner_knows_each_object_type_once_it_is_written(owner):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'records_record'")
         assert cursor.fetchone()[0] >= 40
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's statistics")
+def test_the_planner_follows_an_object_type_while_it_is_written(owner, monkeypatch):
+    """Planned for a type with no records, each batch's e-mail check walked every contact
+    written before it (quadratic at data set L): the statistics follow the type as it doubles."""
+    monkeypatch.setattr(dataset, "BATCH", 50)
+    generator = Generator(SMALL, progress=False)
+    estimates = []
+    type_id = ObjectType.objects.get(name="contacts").pk
+
+    def contacts():
+        for i in range(400):
+            if i == 350:  # seven batches written, the last analysis at 200
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (FORMAT JSON) SELECT id FROM records_record"
+                                   f" WHERE object_type_id = {type_id} AND archived = FALSE")
+                    estimates.append(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+            yield generator.contact(i)
+
+    generator.write_inputs("contacts", 400, contacts())
+    assert estimates and estimates[0] >= 150
