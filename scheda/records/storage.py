@@ -224,22 +224,21 @@ def owner_condition(owners: frozenset[str] | None) -> tuple[str, list[Any]] | No
 
 def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any]]:
     """(id, value) of the active records of a type whose unique property `name` has one of
-    `values`: one indexed lookup per 500 values. The unique index is named, because with a long
-    IN list SQLite's planner may walk every record of the type instead (4.5 s for 2,000 e-mails
+    `values`: one indexed lookup (on SQLite one per 500 values). SQLite is told the unique index,
+    because with a long IN list its planner may walk every record of the type instead (4.5 s for 2,000 e-mails
     among 380,000 contacts)."""
     found: list[tuple[int, Any]] = []
     column = value_sql(name)
-    hint = f' INDEXED BY "{_index_name(object_type_id, name)}"' if connection.vendor == "sqlite" else ""
+    # The type as a literal, so that SQLite can use the property's partial index.
+    where = f"object_type_id = {int(object_type_id)} AND {ACTIVE} AND {column}"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one array, as insert_rows passes many values
+            cursor.execute(f"SELECT id, {column} FROM {TABLE} WHERE {where} = ANY(%s::jsonb[])", [[encode(v) for v in values]])
+            return [(record_id, decode(value)) for record_id, value in cursor.fetchall()]
+        hint = f' INDEXED BY "{_index_name(object_type_id, name)}"'
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
-            marks = ", ".join([compare_param()] * len(chunk))
-            cursor.execute(
-                # The type as a literal, so that SQLite can use the property's partial index.
-                f"SELECT id, {column} FROM {TABLE}{hint} WHERE object_type_id = {int(object_type_id)} AND {ACTIVE}"
-                f" AND {column} IN ({marks})",
-                [*(encode(v) for v in chunk)],
-            )
+            cursor.execute(f"SELECT id, {column} FROM {TABLE}{hint} WHERE {where} IN ({', '.join(['%s'] * len(chunk))})", [*(encode(v) for v in chunk)])
             found.extend((record_id, decode(value)) for record_id, value in cursor.fetchall())
     return found
 
@@ -258,14 +257,23 @@ INSERT_CHUNK = 1000
 
 def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip_existing: bool = False) -> int:
     """Write `rows` (a value for each of the comma-separated `columns`) and return how many the
-    database wrote: a COPY on PostgreSQL, unless existing rows are to be skipped (COPY has no ON
-    CONFLICT); otherwise an INSERT a thousand rows. A statement a row (executemany) made PostgreSQL
+    database wrote: a COPY on PostgreSQL, or where existing rows are to be skipped one INSERT of
+    the columns as arrays; an INSERT a thousand rows on SQLite. A statement a row (executemany) made PostgreSQL
     open every index of the table for each row: 100 contacts took 9.2 ms into records_record at
     data set L, 5.6 ms as one INSERT, 4.1 ms as a COPY (docs/DECISIONS.md 30)."""
     if not rows:
         return 0
     head = f"{table} ({columns})"
-    if connection.vendor == "postgresql" and not skip_existing:
+    if connection.vendor == "postgresql" and skip_existing:
+        # COPY has no ON CONFLICT. One array a column, unnested: psycopg quotes a statement's
+        # values in Python, and 8,000 rows of four ("VALUES (%s, %s, %s, %s), ...") were a quarter
+        # of the generator's time writing contacts with their companies; four arrays cost little.
+        arrays = ", ".join(f"%s::{kind}[]" for kind in _column_types(table, columns))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {head} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+                           [list(column) for column in zip(*rows, strict=True)])
+            return max(cursor.rowcount, 0)
+    if connection.vendor == "postgresql":
         sql = f"COPY {head} FROM STDIN"
         # Django's cursor has no COPY: psycopg's, with Django's error classes (an IntegrityError
         # stays one) and, when it keeps one, Django's query log (tests count statements).
@@ -287,9 +295,25 @@ def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip
     return written
 
 
+_COLUMN_TYPES: dict[tuple[str, str], list[str]] = {}
+
+
+def _column_types(table: str, columns: str) -> list[str]:
+    """PostgreSQL's type of each of a table's comma-separated `columns`, in order (read once)."""
+    key = (table, columns)
+    if key not in _COLUMN_TYPES:
+        names = [name.strip().strip('"') for name in columns.split(",")]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                           " WHERE attrelid = %s::regclass AND attname = ANY(%s)", [table, names])
+            kinds = dict(cursor.fetchall())
+        _COLUMN_TYPES[key] = [kinds[name] for name in names]
+    return _COLUMN_TYPES[key]
+
+
 def write_records(rows: Sequence[tuple[str, str, Any, int]]) -> None:
     """Write records' (properties as JSON, search text, updated_at) by id. On PostgreSQL one UPDATE
-    a thousand rows from a VALUES list: an UPDATE a row opened every index each time, 21-29 ms for
+    from the rows as arrays: an UPDATE a row opened every index each time, 21-29 ms for
     100 contacts at data set L against 8.5-10.8 ms (docs/DECISIONS.md 30). SQLite keeps
     executemany, whose one prepared statement costs little a row (and UPDATE ... FROM needs 3.33)."""
     # A record named twice in a batch ends with its last values, as an UPDATE a row left it; one
@@ -299,11 +323,11 @@ def write_records(rows: Sequence[tuple[str, str, Any, int]]) -> None:
         if connection.vendor != "postgresql":
             cursor.executemany("UPDATE records_record SET properties = %s, search_text = %s, updated_at = %s WHERE id = %s", rows)
             return
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start:start + INSERT_CHUNK]
-            cursor.execute("UPDATE records_record SET properties = v.column1::jsonb, search_text = v.column2, updated_at = v.column3"
-                           f" FROM (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))}) AS v WHERE records_record.id = v.column4",
-                           [value for row in chunk for value in row])
+        if rows:  # one array a column, as insert_rows skipping existing rows does, for the same reason
+            cursor.execute("UPDATE records_record SET properties = v.properties, search_text = v.search_text,"
+                           " updated_at = v.updated_at FROM unnest(%s::jsonb[], %s::text[], %s::timestamptz[], %s::bigint[])"
+                           " AS v(properties, search_text, updated_at, id) WHERE records_record.id = v.id",
+                           [list(column) for column in zip(*rows, strict=True)])
 
 
 def index_text(rows: list[tuple[int, str]], *, replace: bool = False) -> None:
