@@ -131,7 +131,7 @@ class Generator:
                 bar.advance(len(batch))
                 batch = []
                 if len(ids) >= analyse_at:
-                    _analyse()
+                    _analyse(counts_only=True)
                     analyse_at = 2 * len(ids)
         if batch:
             ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
@@ -244,12 +244,21 @@ def _ascii(name: str) -> str:
     return name.lower().replace(" ", "").replace("ò", "o")
 
 
-def _analyse() -> None:
+def _analyse(counts_only: bool = False) -> None:
     """The planner's statistics on PostgreSQL, after each object type and while one is written
     whenever its records have doubled (SQLite's come with every large create). A bulk load
     outruns autovacuum, and a server may run without it: at data set L the next type's checks
     were planned for tables that had been empty, and planned for a type with no records the
-    e-mail check of each batch of contacts walked every contact written before it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    e-mail check of each batch of contacts walked every contact written before it (407 ms for
+    two e-mails at 136,000 contacts). While a type is written the planner needs only how many
+    records each type has: a sample of 3,000 rows of two columns tells it in 0.1 s, where the
+    whole analysis, an expression index a property, takes 2.7 s at L."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if counts_only:
+            cursor.execute("SET default_statistics_target = 10")
+            cursor.execute("ANALYZE records_record (object_type_id, archived)")
+            cursor.execute("RESET default_statistics_target")
+        else:
             cursor.execute("ANALYZE records_record, records_propertychange, associations_association, activities_timelineentry")
