@@ -225,8 +225,8 @@ def owner_condition(owners: frozenset[str] | None) -> tuple[str, list[Any]] | No
 def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any]]:
     """(id, value) of the active records of a type whose unique property `name` has one of
     `values`: one indexed lookup (on SQLite one per 500 values). SQLite is told the unique index,
-    because with a long IN list its planner may walk every record of the type instead (4.5 s for 2,000 e-mails
-    among 380,000 contacts)."""
+    because with a long IN list its planner may walk every record of the type instead (4.5 s for
+    2,000 e-mails among 380,000 contacts)."""
     found: list[tuple[int, Any]] = []
     column = value_sql(name)
     # The type as a literal, so that SQLite can use the property's partial index.
@@ -238,7 +238,8 @@ def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any
         hint = f' INDEXED BY "{_index_name(object_type_id, name)}"'
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
-            cursor.execute(f"SELECT id, {column} FROM {TABLE}{hint} WHERE {where} IN ({', '.join(['%s'] * len(chunk))})", [*(encode(v) for v in chunk)])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT id, {column} FROM {TABLE}{hint} WHERE {where} IN ({marks})", [encode(v) for v in chunk])
             found.extend((record_id, decode(value)) for record_id, value in cursor.fetchall())
     return found
 
@@ -250,17 +251,17 @@ def decode(value) -> object:
     return value
 
 
-# Rows a statement of `insert_rows` or `write_records` takes: 8,000 parameters for a record's row,
-# far under SQLite's 32,766 and PostgreSQL's 65,535.
+# Rows an INSERT of `insert_rows` takes on SQLite: 8,000 parameters for a record's row, far under
+# its limit of 32,766.
 INSERT_CHUNK = 1000
 
 
 def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip_existing: bool = False) -> int:
     """Write `rows` (a value for each of the comma-separated `columns`) and return how many the
     database wrote: a COPY on PostgreSQL, or where existing rows are to be skipped one INSERT of
-    the columns as arrays; an INSERT a thousand rows on SQLite. A statement a row (executemany) made PostgreSQL
-    open every index of the table for each row: 100 contacts took 9.2 ms into records_record at
-    data set L, 5.6 ms as one INSERT, 4.1 ms as a COPY (docs/DECISIONS.md 30)."""
+    the columns as arrays; an INSERT a thousand rows on SQLite. A statement a row (executemany)
+    made PostgreSQL open every index of the table for each row: 100 contacts took 9.2 ms into
+    records_record at data set L, 5.6 ms as one INSERT, 4.1 ms as a COPY (docs/DECISIONS.md 30)."""
     if not rows:
         return 0
     head = f"{table} ({columns})"
