@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 
 from scheda.objects.services import load_schema
 from scheda.objects.types import WriteContext, format_datetime
@@ -255,10 +255,9 @@ def _analyse(counts_only: bool = False) -> None:
     whole analysis, an expression index a property, takes 2.7 s at L."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        if counts_only:
-            cursor.execute("SET default_statistics_target = 10")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if counts_only:  # the smaller sample for this transaction only
+            cursor.execute("SET LOCAL default_statistics_target = 10")
             cursor.execute("ANALYZE records_record (object_type_id, archived)")
-            cursor.execute("RESET default_statistics_target")
         else:
             cursor.execute("ANALYZE records_record, records_propertychange, associations_association, activities_timelineentry")
