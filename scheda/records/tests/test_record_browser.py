@@ -28,6 +28,13 @@ def left_order(page):
     return page.eval_on_selector_all(".left-sidebar .sections > .sidebar-section", "els => els.map(e => e.dataset.key)")
 
 
+def remembered(page, action):
+    """Does action and waits until the server has kept the layout it changed: a reload before that shows the old one."""
+    with page.expect_response(lambda response: "/layouts/" in response.url and response.request.method == "POST") as kept:
+        action()
+    assert kept.value.ok, kept.value.status
+
+
 def test_inline_edit_with_a_validation_error_then_saved(page, server, unique):
     contact = make_contact(server, unique, jobtitle="Engineer")
     page.goto(f"/contacts/{contact}/")
@@ -112,28 +119,34 @@ def test_moved_and_collapsed_sections_stay_so_after_a_reload(page, server, uniqu
     page.goto(f"/contacts/{contact}/")
     before = left_order(page)
     assert before[:2] == ["about", "subscriptions"]
-    page.get_by_role("button", name="Move Record source").drag_to(page.get_by_role("button", name="About this contact", exact=True))
-    page.wait_for_load_state("networkidle")
-    assert left_order(page)[0] == "record_source"
-    # The keyboard moves a section too: Website activity one place up.
-    page.get_by_role("button", name="Move Website activity").press("ArrowUp")
-    page.get_by_role("button", name="Communication subscriptions", exact=True).click()
-    expect(page.get_by_role("button", name="Communication subscriptions", exact=True)).to_have_attribute("aria-expanded", "false")
-    page.get_by_role("button", name="Deals (0)", exact=True).click()
-    page.wait_for_load_state("networkidle")
-    page.reload()
-    after = left_order(page)
-    assert after[0] == "record_source" and after.index("website_activity") < after.index("subscriptions"), after
-    expect(page.get_by_role("button", name="Communication subscriptions", exact=True)).to_have_attribute("aria-expanded", "false")
-    expect(page.locator("#section-subscriptions-body")).to_be_hidden()
-    expect(page.locator("#section-deals-body")).to_be_hidden()
-    # Back as they were, for the other tests of this session's user.
-    page.get_by_role("button", name="Communication subscriptions", exact=True).click()
-    page.get_by_role("button", name="Deals (0)", exact=True).click()
-    page.evaluate("""([url, order]) => fetch(url, {method: 'POST', body: new URLSearchParams([['side', 'left'], ...order.map(k => ['order', k])]),
-                  headers: {'X-CSRFToken': JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']}})""",
-                  ["/layouts/contacts/mine/", before])
-    page.wait_for_load_state("networkidle")
+    subscriptions = page.get_by_role("button", name="Communication subscriptions", exact=True)
+    deals = page.get_by_role("button", name="Deals (0)", exact=True)
+    try:
+        remembered(page, lambda: page.get_by_role("button", name="Move Record source").drag_to(
+            page.get_by_role("button", name="About this contact", exact=True)))
+        assert left_order(page)[0] == "record_source"
+        # The keyboard moves a section too: Website activity one place up.
+        remembered(page, lambda: page.get_by_role("button", name="Move Website activity").press("ArrowUp"))
+        remembered(page, subscriptions.click)
+        expect(subscriptions).to_have_attribute("aria-expanded", "false")
+        remembered(page, deals.click)
+        page.reload()
+        after = left_order(page)
+        assert after[0] == "record_source" and after.index("website_activity") < after.index("subscriptions"), after
+        expect(subscriptions).to_have_attribute("aria-expanded", "false")
+        expect(page.locator("#section-subscriptions-body")).to_be_hidden()
+        expect(page.locator("#section-deals-body")).to_be_hidden()
+    finally:
+        # Back as they were, for the other tests of this session's user.
+        statuses = page.evaluate("""([url, order]) => {
+            const post = (fields) => fetch(url, {method: 'POST', body: new URLSearchParams(fields),
+                headers: {'X-CSRFToken': JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']}});
+            // One after another: each changes the same layout.
+            return [[['side', 'left'], ...order.map(k => ['order', k])], {section: 'subscriptions', collapsed: '0'},
+                    {section: 'deals', collapsed: '0'}].reduce((done, fields) => done.then(async (statuses) =>
+                        [...statuses, (await post(fields)).status]), Promise.resolve([]));
+        }""", ["/layouts/contacts/mine/", before])
+        assert statuses == [204, 204, 204], statuses
 
 
 def test_the_tab_visited_last_opens_next_time(page, server, unique):
