@@ -20,11 +20,15 @@ $(CURDIR)/.tools/bin/uv:
 	@$(PYTHON) -m venv .tools || { echo "Cannot create a virtual environment: install python3-venv (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
 	.tools/bin/pip install --quiet uv
 
+# With bytecode written at install time: where PYTHONDONTWRITEBYTECODE is set, every `scheda`
+# command otherwise compiles Django and the rest from source first (docs/DECISIONS.md 33).
 install: $(UV)
-	$(UV) sync --frozen --no-dev --quiet --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --quiet --compile-bytecode --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q scheda > /dev/null
 
 install-dev: $(UV)
-	$(UV) sync --frozen --quiet --python $(PYTHON)
+	$(UV) sync --frozen --quiet --compile-bytecode --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q scheda > /dev/null
 
 run: install
 	$(SCHEDA) migrate --verbosity 0

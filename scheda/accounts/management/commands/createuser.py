@@ -8,6 +8,7 @@ from scheda.errors import SchedaError
 
 class Command(BaseCommand):
     help = "Create a user who can sign in."
+    requires_system_checks: list[str] = []  # docs/DECISIONS.md 33
 
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True)

@@ -7,6 +7,7 @@ from scheda.errors import SchedaError
 
 class Command(BaseCommand):
     help = "Create an API access token (every scope unless --scopes names some); prints only the token."
+    requires_system_checks: list[str] = []  # docs/DECISIONS.md 33
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)

@@ -6,6 +6,7 @@ from scheda.accounts.models import ApiToken
 
 class Command(BaseCommand):
     help = "Revoke API tokens by name."
+    requires_system_checks: list[str] = []  # docs/DECISIONS.md 33
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
