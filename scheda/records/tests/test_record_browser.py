@@ -137,15 +137,15 @@ def test_moved_and_collapsed_sections_stay_so_after_a_reload(page, server, uniqu
         expect(page.locator("#section-subscriptions-body")).to_be_hidden()
         expect(page.locator("#section-deals-body")).to_be_hidden()
     finally:
-        # Back as they were, for the other tests of this session's user.
-        statuses = page.evaluate("""([url, order]) => {
-            const post = (fields) => fetch(url, {method: 'POST', body: new URLSearchParams(fields),
-                headers: {'X-CSRFToken': JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']}});
-            // One after another: each changes the same layout.
-            return [[['side', 'left'], ...order.map(k => ['order', k])], {section: 'subscriptions', collapsed: '0'},
-                    {section: 'deals', collapsed: '0'}].reduce((done, fields) => done.then(async (statuses) =>
-                        [...statuses, (await post(fields)).status]), Promise.resolve([]));
-        }""", ["/layouts/contacts/mine/", before])
+        # Back as they were for the other tests of this session's user, through the page's own
+        # remember(), one change after another: each rewrites the same layout.
+        statuses = page.evaluate("""async (order) => {
+            const left = document.querySelector(".left-sidebar [data-remember-url]"), statuses = [];
+            for (const fields of [{side: "left", order}, {section: "subscriptions", collapsed: "0"}, {section: "deals", collapsed: "0"}]) {
+                statuses.push((await remember(left, fields)).status);
+            }
+            return statuses;
+        }""", before)
         assert statuses == [204, 204, 204], statuses
 
 
