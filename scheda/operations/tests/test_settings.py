@@ -39,3 +39,17 @@ def test_the_connection_has_them():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db  # lets a connection open; this one is to a file of its own, on either database
+def test_sqlite_connections_read_through_a_memory_map(tmp_path):
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper({**config.sqlite_database(tmp_path / "scheda.sqlite3"), "TIME_ZONE": None, "CONN_MAX_AGE": 0,
+                               "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False})
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA mmap_size")
+            assert cursor.fetchone()[0] >= 1 << 30
+    finally:
+        wrapper.close()
