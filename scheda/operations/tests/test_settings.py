@@ -43,10 +43,9 @@ def test_the_connection_has_them():
 
 @pytest.mark.django_db  # lets a connection open; this one is to a file of its own, on either database
 def test_sqlite_connections_read_through_a_memory_map(tmp_path):
-    from django.db.backends.sqlite3.base import DatabaseWrapper
+    from django.db.utils import ConnectionHandler
 
-    wrapper = DatabaseWrapper({**config.sqlite_database(tmp_path / "scheda.sqlite3"), "TIME_ZONE": None, "CONN_MAX_AGE": 0,
-                               "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False})
+    wrapper = ConnectionHandler({"default": config.sqlite_database(tmp_path / "scheda.sqlite3")})["default"]
     try:
         with wrapper.cursor() as cursor:
             cursor.execute("PRAGMA mmap_size")
