@@ -82,7 +82,7 @@ total = sum(len(ids) for ids in generator.ids.values())
 
 # --- write: plain executemany of the same rows into a fresh database --------------------------------
 TABLES = {
-    "records_record": "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived",
+    "records_record": storage.RECORD_COLUMNS + (", property_words" if pg_url else ""),
     "records_propertychange": 'id, record_id, "values", timestamp, source, source_id, user_id',
     "associations_association": "id, from_record_id, to_record_id, type_id, created_at",
 }
@@ -94,9 +94,11 @@ with connection.cursor() as cursor:
 
 target = connections["plain"]
 fts = [(row[0], row[3]) for row in dumps["records_record"] if row[3]] if not pg_url else []
+words = storage.read_words([row[0] for row in dumps["records_record"]]) if not pg_url else {}
 jsonb = "::jsonb" if pg_url else ""
 statements = {
-    "records_record": f"INSERT INTO records_record ({TABLES['records_record']}) VALUES (%s, %s, %s{jsonb}, %s, %s, %s, %s, %s)",
+    "records_record": f"INSERT INTO records_record ({TABLES['records_record']}) VALUES (%s, %s, %s{jsonb}, %s, %s, %s, %s, %s"
+                      f"{', %s' if pg_url else ''})",
     "records_propertychange": f"INSERT INTO records_propertychange ({TABLES['records_propertychange']}) VALUES (%s, %s, %s{jsonb}, %s, %s, %s, %s)",
     "associations_association": f"INSERT INTO associations_association ({TABLES['associations_association']}) VALUES (%s, %s, %s, %s, %s)",
 }
@@ -109,6 +111,9 @@ with transaction.atomic(using="plain"), target.cursor() as cursor:
             cursor.executemany(statements[table], rows[start:start + BATCH])
     for start in range(0, len(fts), BATCH):
         cursor.executemany("INSERT INTO record_fts(rowid, search_text) VALUES (%s, %s)", fts[start:start + BATCH])
+    pairs = list(words.items())
+    for start in range(0, len(pairs), BATCH):
+        cursor.executemany("INSERT INTO record_words(rowid, property_words) VALUES (%s, %s)", pairs[start:start + BATCH])
 plain_seconds = time.perf_counter() - started
 
 print("\nWrites (records a second)")

@@ -84,13 +84,12 @@ class Compiler:
             raise _invalid(f"Filter on {name}: {exc.message}", name) from None
         return storage.compare_param(), storage.encode(value)
 
-    def text_index(self, name: str, token: str) -> tuple[str, list] | None:
-        """For a searchable property and a plain word ("rossi", or "ross*"), the text index
-        finds the candidates, so the LIKE that confirms the property reads a few rows, not all."""
-        word = token[:-1] if token.endswith("*") else token
-        if not self.schema.properties[name].searchable or not search.WORD.fullmatch(word):
+    def property_word(self, name: str, token: str) -> tuple[str, list] | None:
+        """For a searchable property and a plain word ("rossi", or "ross*"), the condition that
+        the property holds that word, answered by the property-word index alone."""
+        if not self.schema.properties[name].searchable:
             return None
-        return search.text_condition(word, prefix=token.endswith("*"))
+        return search.word_condition(self.schema.properties[name].pk, token)
 
     def condition(self, item: Filter) -> tuple[str, list[Any]]:
         name, operator = item.property_name, (item.operator or "").upper()
@@ -119,12 +118,10 @@ class Compiler:
             pattern = token.replace("\\", "").replace("%", "").replace("_", "")
             pattern = pattern.replace("*", "%") if "*" in pattern else f"%{pattern}%"
             text = f"lower({storage.text_sql(name)})"
+            word = self.property_word(name, token)
             if operator == "CONTAINS_TOKEN":
-                narrowed = self.text_index(name, token)
-                if narrowed:
-                    return f"{narrowed[0]} AND {text} LIKE %s", [*narrowed[1], pattern]
-                return f"{text} LIKE %s", [pattern]
-            return f"({text} IS NULL OR {text} NOT LIKE %s)", [pattern]
+                return word or (f"{text} LIKE %s", [pattern])
+            return (f"NOT ({word[0]})", word[1]) if word else (f"({text} IS NULL OR {text} NOT LIKE %s)", [pattern])
         if operator in ("IN", "NOT_IN"):
             values = item.values or []
             if not values or len(values) > 100:

@@ -5,6 +5,7 @@ SQLite, a tsvector on PostgreSQL. Every word of the query must match, the last o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.db import connection
 
@@ -12,6 +13,8 @@ from scheda.objects.models import ObjectType
 from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# A word as both databases' tokenizers cut one: no underscore, which they take for a space.
+PART = re.compile(r"[^\W_]+")
 
 
 def words(query: str) -> list[str]:
@@ -31,6 +34,29 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
     match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"{star}'])
     # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
     return f"{table}.id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)", [match]
+
+
+def property_words(values: Iterable[tuple[int, str]]) -> str:
+    """The words of (property id, value) pairs, each tagged with its property ("p12xrossi"),
+    for the property-word index: CONTAINS_TOKEN on a searchable property finds its records there
+    without reading each one's JSON (docs/DECISIONS.md 35). The index is one of its own, so no
+    word of the search text looks like a tag."""
+    return " ".join(f"p{property_id}x{part}" for property_id, value in values
+                    for part in dict.fromkeys(PART.findall(value.lower())))
+
+
+def word_condition(property_id: int, token: str, table: str = "records_record") -> tuple[str, list] | None:
+    """SQL matching records whose property `property_id` holds the word `token`, or a word
+    starting with it when it ends in "*"; None for a token that is not one word."""
+    word = token[:-1] if token.endswith("*") else token
+    if not PART.fullmatch(word):
+        return None
+    prefix, tagged = token.endswith("*"), f"p{int(property_id)}x{word.lower()}"
+    if connection.vendor == "postgresql":
+        return (f"{table}.property_vector @@ to_tsquery('simple', unaccent_immutable(%s))",
+                [f"'{tagged}'{':*' if prefix else ''}"])
+    return (f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)",
+            [f'"{tagged}"{"*" if prefix else ""}'])
 
 
 def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_id: int = 0,

@@ -32,6 +32,7 @@ from scheda.objects.types import (
 from scheda.pipelines import services as pipelines
 from scheda.records import storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
+from scheda.records import search
 from scheda.records.search import WORD
 from scheda.transactions import retried
 
@@ -126,15 +127,17 @@ def _prepare(schema: Schema, current: dict[str, Any], raw: dict[str, Any], autho
     return new
 
 
-def _search_text(schema: Schema, values: dict[str, Any]) -> str:
+def _search_text(schema: Schema, values: dict[str, Any]) -> tuple[str, str]:
+    """The record's search text (the words of its searchable values, for the text search) and
+    its property words (the same, each tagged with its property, for CONTAINS_TOKEN)."""
     parts = []
     for name in schema.searchable:
         value = values.get(name)
         if value is not None:
-            parts.append(plain_text(str(value)))
+            parts.append((schema.properties[name].pk, plain_text(str(value))))
     # Words only, as the query is split: PostgreSQL's parser would otherwise keep
     # "ada@example.com" or "acme.com" as one token, which no query of words matches.
-    return " ".join(WORD.findall(" ".join(parts)))
+    return " ".join(WORD.findall(" ".join(text for _, text in parts))), search.property_words(parts)
 
 
 def _check_unique(schema: Schema, rows: list[tuple[int | None, dict[str, Any]]], errors: list[FieldError]) -> None:
@@ -239,8 +242,8 @@ def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dic
         backdated = values.pop("createdate", None)
         created_at = _parse_datetime(str(backdated)) if backdated else now
         stamp = adapt(created_at)
-        search_text, written = _search_text(schema, values), _dumps(values)
-        rows.append((record_id, schema.object_type.pk, written, search_text, stamp, stamp, author.user_id, False))
+        (search_text, words), written = _search_text(schema, values), _dumps(values)
+        rows.append((record_id, schema.object_type.pk, written, search_text, stamp, stamp, author.user_id, False, words))
         changes.append((record_id, written))  # a create's history holds every value it wrote
         # The model's fields in order, as Django builds a record it reads (Model.from_db).
         record = Record.from_db(alias, RECORD_FIELDS, (
@@ -248,11 +251,9 @@ def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dic
         Record.object_type.field.set_cached_value(record, schema.object_type)
         created.append(record)
     try:
-        storage.insert_rows("records_record",
-                            "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived", rows)
+        storage.insert_records(rows)
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
-    storage.index_text([(row[0], row[3]) for row in rows])
     _write_changes(changes, author, now)
     pairs = [associations.Pair(record_id, to_id, type_id)
              for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
@@ -321,11 +322,11 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     stamp = connection.ops.adapt_datetimefield_value(now)
     texts = {record_id: _search_text(schema, merged) for record_id, _, merged in planned}
     try:
-        storage.write_records([(_dumps(merged), texts[record_id], stamp, record_id) for record_id, _, merged in planned])
+        storage.write_records([(_dumps(merged), *texts[record_id], stamp, record_id) for record_id, _, merged in planned])
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
     searchable = set(schema.searchable)
-    storage.index_text([(record_id, texts[record_id]) for record_id, changed, _ in planned
+    storage.index_text([(record_id, *texts[record_id]) for record_id, changed, _ in planned
                         if searchable.intersection(changed)], replace=True)
     _write_changes([(record_id, _dumps(changed)) for record_id, changed, _ in planned], author, now)
     if schema.object_type.is_activity:
@@ -335,7 +336,7 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
         timeline.properties_changed([(record_id, changed, current[record_id]) for record_id, changed, _ in planned],
                                     author.user_id, now)
     for record_id, _, merged in planned:  # in order, so a record named twice ends as written: its last values
-        found[record_id].properties, found[record_id].search_text, found[record_id].updated_at = merged, texts[record_id], now
+        found[record_id].properties, found[record_id].search_text, found[record_id].updated_at = merged, texts[record_id][0], now
     for record in found.values():
         Record.object_type.field.set_cached_value(record, schema.object_type)
     return found
@@ -345,10 +346,11 @@ REWRITE_BATCH = 2_000
 
 
 def rewrite_search_text(object_type: ObjectType) -> int:
-    """Every record's search text follows the type's searchable properties now, with the text
-    index and its activities' timeline entries; only records whose text differs are written.
-    Batches in id order, each one transaction (a savepoint inside the caller's): `scheda
-    reindex`, stopped halfway, starts again where it is needed. Returns how many changed."""
+    """Every record's search text and property words follow the type's searchable properties
+    now, with the text indexes and its activities' timeline entries; only records whose text
+    differs are written. Batches in id order, each one transaction (a savepoint inside the
+    caller's): `scheda reindex`, stopped halfway, starts again where it is needed. Returns how
+    many changed."""
     schema = load_schema(object_type)
     rewritten, last = 0, 0
     while True:
@@ -358,15 +360,14 @@ def rewrite_search_text(object_type: ObjectType) -> int:
             if not rows:
                 return rewritten
             last = rows[-1][0]
-            changed = [(pk, text) for pk, values, old in rows if (text := _search_text(schema, values)) != old]
+            words = storage.read_words([pk for pk, _, _ in rows])
+            changed = [(pk, *texts) for pk, values, old in rows
+                       if (texts := _search_text(schema, values)) != (old, words.get(pk, ""))]
             if not changed:
                 continue
-            with connection.cursor() as cursor:
-                cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
-                                   [(text, pk) for pk, text in changed])
-            storage.index_text(changed, replace=True)
+            storage.write_texts(changed)
             if object_type.is_activity:
-                timeline.activities_changed([pk for pk, _ in changed])
+                timeline.activities_changed([pk for pk, _, _ in changed])
             rewritten += len(changed)
 
 

@@ -121,14 +121,15 @@ def _create_index(sql: str) -> None:
 
 
 def create_search_index(object_type_id: int) -> None:
-    """PostgreSQL's text index of one object type's records. One GIN index over every type
+    """PostgreSQL's text index of one object type's records, and its property-word index. One GIN index over every type
     answered "companies matching 'ma'" by reading the 145k contacts matching it too (87 ms at
     data set L); a type's own index reads only its records' (0.1 ms). docs/DECISIONS.md 22.
-    SQLite's FTS5 table is one for all types."""
+    SQLite's FTS5 tables are one for all types."""
     if connection.vendor != "postgresql":
         return
-    _create_index(f'CREATE INDEX IF NOT EXISTS "rs_{int(object_type_id)}" ON {TABLE} USING gin (search_vector)'
-                  f" WHERE object_type_id = {int(object_type_id)}")
+    for name, column in (("rs", "search_vector"), ("rw", "property_vector")):
+        _create_index(f'CREATE INDEX IF NOT EXISTS "{name}_{int(object_type_id)}" ON {TABLE} USING gin ({column})'
+                      f" WHERE object_type_id = {int(object_type_id)}")
 
 
 def drop_property_index(prop: PropertyDefinition) -> None:
@@ -312,34 +313,76 @@ def _column_types(table: str, columns: str) -> list[str]:
     return _COLUMN_TYPES[key]
 
 
-def write_records(rows: Sequence[tuple[str, str, Any, int]]) -> None:
-    """Write records' (properties as JSON, search text, updated_at) by id. On PostgreSQL one UPDATE
-    from the rows as arrays: an UPDATE a row opened every index each time, 21-29 ms for
-    100 contacts at data set L against 8.5-10.8 ms (docs/DECISIONS.md 30). SQLite keeps
-    executemany, whose one prepared statement costs little a row (and UPDATE ... FROM needs 3.33)."""
+RECORD_COLUMNS = "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived"
+
+
+def insert_records(rows: Sequence[tuple]) -> None:
+    """Insert records: each row RECORD_COLUMNS' values and the property words
+    (scheda.records.search.property_words), which PostgreSQL keeps in the row and SQLite in an
+    FTS table of their own; with their text in the text indexes."""
+    if connection.vendor == "postgresql":
+        insert_rows(TABLE, f"{RECORD_COLUMNS}, property_words", rows)
+    else:
+        insert_rows(TABLE, RECORD_COLUMNS, [row[:-1] for row in rows])
+    index_text([(row[0], row[3], row[-1]) for row in rows])
+
+
+def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
+    """Write records' (properties as JSON, search text, property words, updated_at) by id. On
+    PostgreSQL one UPDATE from the rows as arrays: an UPDATE a row opened every index each time,
+    21-29 ms for 100 contacts at data set L against 8.5-10.8 ms (docs/DECISIONS.md 30). SQLite
+    keeps executemany, whose one prepared statement costs little a row (and UPDATE ... FROM
+    needs 3.33); its text indexes are written by `index_text`."""
     # A record named twice in a batch ends with its last values, as an UPDATE a row left it; one
     # UPDATE ... FROM would take either.
-    rows = list({row[3]: row for row in rows}.values())
+    rows = list({row[-1]: row for row in rows}.values())
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.executemany("UPDATE records_record SET properties = %s, search_text = %s, updated_at = %s WHERE id = %s", rows)
+            cursor.executemany("UPDATE records_record SET properties = %s, search_text = %s, updated_at = %s WHERE id = %s",
+                               [(properties, text, updated_at, record_id) for properties, text, _, updated_at, record_id in rows])
             return
         if rows:  # one array a column, as insert_rows skipping existing rows does, for the same reason
             cursor.execute("UPDATE records_record SET properties = v.properties, search_text = v.search_text,"
-                           " updated_at = v.updated_at FROM unnest(%s::jsonb[], %s::text[], %s::timestamptz[], %s::bigint[])"
-                           " AS v(properties, search_text, updated_at, id) WHERE records_record.id = v.id",
+                           " property_words = v.property_words, updated_at = v.updated_at"
+                           " FROM unnest(%s::jsonb[], %s::text[], %s::text[], %s::timestamptz[], %s::bigint[])"
+                           " AS v(properties, search_text, property_words, updated_at, id) WHERE records_record.id = v.id",
                            [list(column) for column in zip(*rows, strict=True)])
 
 
-def index_text(rows: list[tuple[int, str]], *, replace: bool = False) -> None:
-    """Put records' search text into the text index. On PostgreSQL the tsvector is a generated
-    column of `search_text`, so there is nothing to do."""
+def write_texts(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Rewrite records' (id, search text, property words), with the text indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany("UPDATE records_record SET search_text = %s, property_words = %s WHERE id = %s",
+                               [(text, words, record_id) for record_id, text, words in rows])
+            return
+        cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
+                           [(text, record_id) for record_id, text, _ in rows])
+    index_text(rows, replace=True)
+
+
+def read_words(ids: Sequence[int]) -> dict[int, str]:
+    """Records' property words by id, as written."""
+    table, column = (TABLE, "id") if connection.vendor == "postgresql" else ("record_words", "rowid")
+    found: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor.execute(f"SELECT {column}, property_words FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+    return found
+
+
+def index_text(rows: Sequence[tuple[int, str, str]], *, replace: bool = False) -> None:
+    """Put records' (id, search text, property words) into SQLite's FTS tables. On PostgreSQL
+    both tsvectors are generated columns of the record, so there is nothing to do."""
     if connection.vendor == "postgresql" or not rows:
         return
-    texts = dict(rows)  # a record named twice in a batch update: its last text
+    texts = {row[0]: row for row in rows}  # a record named twice in a batch update: its last text
     if replace:
         drop_text(list(texts))
-    insert_rows("record_fts", "rowid, search_text", [(record_id, text) for record_id, text in texts.items() if text])
+    insert_rows("record_fts", "rowid, search_text", [(record_id, text) for record_id, text, _ in texts.values() if text])
+    insert_rows("record_words", "rowid, property_words", [(record_id, words) for record_id, _, words in texts.values() if words])
 
 
 def drop_text(ids: list[int]) -> None:
@@ -348,7 +391,9 @@ def drop_text(ids: list[int]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            cursor.execute(f"DELETE FROM record_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM record_fts WHERE rowid IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM record_words WHERE rowid IN ({marks})", chunk)
 
 
 def text_sql(name: str, table: str = TABLE) -> str:

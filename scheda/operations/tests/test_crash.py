@@ -220,9 +220,12 @@ def check_invariants(site: Site) -> None:
         " WHERE e.activity_id IS NOT NULL AND NOT r.archived AND NOT EXISTS (SELECT 1 FROM associations_association a"
         " WHERE a.from_record_id = e.record_id AND a.to_record_id = e.activity_id)") == 0
     if not db.url:
-        assert db.value("SELECT count(*) FROM record_fts WHERE rowid NOT IN (SELECT id FROM records_record)") == 0
+        for index in ("record_fts", "record_words"):
+            assert db.value(f"SELECT count(*) FROM {index} WHERE rowid NOT IN (SELECT id FROM records_record)") == 0
         assert db.value("SELECT count(*) FROM records_record WHERE search_text <> ''"
                         " AND id NOT IN (SELECT rowid FROM record_fts)") == 0
+        assert db.value("SELECT count(*) FROM records_record WHERE search_text <> ''"
+                        " AND id NOT IN (SELECT rowid FROM record_words)") == 0
     files = site.data_dir / "files"
     assert [name for (name,) in db.rows("SELECT file FROM activities_attachment") if not (files / name).is_file()] == []
 

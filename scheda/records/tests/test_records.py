@@ -11,7 +11,7 @@ from scheda.associations.models import Association, AssociationType
 from scheda.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
 from scheda.objects.services import load_schema
 from scheda.pipelines import services as pipelines
-from scheda.records import search
+from scheda.records import search, storage
 from scheda.records import services as records
 from scheda.records.models import Follow, Merge, PropertyChange, Record
 from scheda.records.services import Author, RecordInput, Source
@@ -946,6 +946,61 @@ def test_contains_token_ignores_case_on_both_databases():
     assert found("city", "NOT_CONTAINS_TOKEN", "YORK") == [other.pk]
 
 
+def test_contains_token_finds_the_word_in_that_property_alone(author):
+    """On a searchable property CONTAINS_TOKEN is a word of that property's value (HubSpot's
+    "contains an exact token"), accents aside, read from the property-word index without the
+    record's JSON; "ross*" is a word's start; NOT_CONTAINS_TOKEN is the rest; an edit and a
+    change of searchable properties move the words."""
+    from scheda.objects import services as objects
+    from scheda.records.query import Compiler, Filter, Query
+
+    de_rossi = create("contacts", author, firstname="Anna", lastname="De Rossi")
+    accented = create("contacts", author, firstname="Luca", lastname="Rössi")
+    rossini = create("contacts", author, firstname="Rossi", lastname="Rossini", jobtitle="Rossi Ltd")
+    nameless = create("contacts", author, firstname="Mario")
+    compiler = Compiler(load_schema("contacts"))
+
+    def found(operator, value, name="lastname"):
+        return compiler.page(Query(filter_groups=[[Filter(name, operator, value)]]), 10, None)[0]
+
+    assert found("CONTAINS_TOKEN", "rossi") == [de_rossi.pk, accented.pk]
+    assert compiler.count(Query(filter_groups=[[Filter("lastname", "CONTAINS_TOKEN", "ROSSI")]])) == 2
+    assert found("CONTAINS_TOKEN", "ross*") == [de_rossi.pk, accented.pk, rossini.pk]
+    assert found("CONTAINS_TOKEN", "ross") == []
+    assert found("NOT_CONTAINS_TOKEN", "rossi") == [rossini.pk, nameless.pk]
+    sql, _ = compiler.condition(Filter("lastname", "CONTAINS_TOKEN", "rossi"))
+    assert "properties" not in sql and "LIKE" not in sql, sql
+    assert found("CONTAINS_TOKEN", "rossi", "jobtitle") == [rossini.pk]  # not searchable: the value's text
+    records.update_record(de_rossi, {"lastname": "Verdi"}, author)
+    assert found("CONTAINS_TOKEN", "rossi") == [accented.pk]
+    assert found("CONTAINS_TOKEN", "verdi") == [de_rossi.pk]
+    objects.update_property(objects.get_property(de_rossi.object_type, "jobtitle"), {"searchable": True})
+    compiler = Compiler(load_schema("contacts"))
+    assert found("CONTAINS_TOKEN", "ltd", "jobtitle") == [rossini.pk]
+    assert "LIKE" not in compiler.condition(Filter("jobtitle", "CONTAINS_TOKEN", "ltd"))[0]
+
+
+def test_the_migration_writes_the_property_words_of_records_already_there(author):
+    """Records written before the property-word index get their words when it is made."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from scheda.records.query import Compiler, Filter, Query
+
+    ada = create("contacts", author, firstname="Ada", lastname="Lovelace <b>King</b>")
+    written = storage.read_words([ada.pk])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("UPDATE records_record SET property_words = ''")
+        else:
+            cursor.execute("DELETE FROM record_words")
+    import_module("scheda.records.migrations.0008_property_words").fill(apps, connection)
+    assert storage.read_words([ada.pk]) == written and "king" in written[ada.pk]
+    query = Query(filter_groups=[[Filter("lastname", "CONTAINS_TOKEN", "lovelace")]])
+    assert Compiler(load_schema("contacts")).page(query, 10, None)[0] == [ada.pk]
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's text index per object type")
 def test_every_object_type_has_a_text_index_of_its_own():
     """Rare words are looked up in the type's own GIN index (bench/search.py measures why)."""
@@ -959,7 +1014,8 @@ def test_every_object_type_has_a_text_index_of_its_own():
         found = dict(cursor.fetchall())
     for type_id in ObjectType.objects.values_list("id", flat=True):
         assert f"USING gin (search_vector) WHERE (object_type_id = {type_id})" in found.get(f"rs_{type_id}", ""), found
-    assert len(found) == ObjectType.objects.count()  # no index over every type's records beside them
+        assert f"USING gin (property_vector) WHERE (object_type_id = {type_id})" in found.get(f"rw_{type_id}", ""), found
+    assert len(found) == 2 * ObjectType.objects.count()  # no index over every type's records beside them
 
 
 def test_search_by_email_and_domain():
