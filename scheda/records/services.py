@@ -30,9 +30,8 @@ from scheda.objects.types import (
     type_for,
 )
 from scheda.pipelines import services as pipelines
-from scheda.records import storage
+from scheda.records import search, storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
-from scheda.records import search
 from scheda.records.search import WORD
 from scheda.transactions import retried
 
