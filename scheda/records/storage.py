@@ -121,15 +121,14 @@ def _create_index(sql: str) -> None:
 
 
 def create_search_index(object_type_id: int) -> None:
-    """PostgreSQL's text index of one object type's records, and its property-word index. One GIN index over every type
+    """PostgreSQL's text index of one object type's records. One GIN index over every type
     answered "companies matching 'ma'" by reading the 145k contacts matching it too (87 ms at
     data set L); a type's own index reads only its records' (0.1 ms). docs/DECISIONS.md 22.
     SQLite's FTS5 tables are one for all types."""
     if connection.vendor != "postgresql":
         return
-    for name, column in (("rs", "search_vector"), ("rw", "property_vector")):
-        _create_index(f'CREATE INDEX IF NOT EXISTS "{name}_{int(object_type_id)}" ON {TABLE} USING gin ({column})'
-                      f" WHERE object_type_id = {int(object_type_id)}")
+    _create_index(f'CREATE INDEX IF NOT EXISTS "rs_{int(object_type_id)}" ON {TABLE} USING gin (search_vector)'
+                  f" WHERE object_type_id = {int(object_type_id)}")
 
 
 def drop_property_index(prop: PropertyDefinition) -> None:
@@ -319,7 +318,7 @@ RECORD_COLUMNS = "id, object_type_id, properties, search_text, created_at, updat
 def insert_records(rows: Sequence[tuple]) -> None:
     """Insert records: each row RECORD_COLUMNS' values and the property words
     (scheda.records.search.property_words), which PostgreSQL keeps in the row and SQLite in an
-    FTS table of their own; with their text in the text indexes."""
+    FTS table of their own; with their text in the text index."""
     if connection.vendor == "postgresql":
         insert_rows(TABLE, f"{RECORD_COLUMNS}, property_words", rows)
     else:
@@ -375,7 +374,8 @@ def read_words(ids: Sequence[int]) -> dict[int, str]:
 
 def index_text(rows: Sequence[tuple[int, str, str]], *, replace: bool = False) -> None:
     """Put records' (id, search text, property words) into SQLite's FTS tables. On PostgreSQL
-    both tsvectors are generated columns of the record, so there is nothing to do."""
+    the tsvector is a generated column of `search_text` and the words are in the row, so there
+    is nothing to do."""
     if connection.vendor == "postgresql" or not rows:
         return
     texts = {row[0]: row for row in rows}  # a record named twice in a batch update: its last text

@@ -1,22 +1,15 @@
 """The property-word index (docs/DECISIONS.md 35): each searchable value's words tagged with
 their property, so CONTAINS_TOKEN finds a property's word without reading every candidate's
 JSON. An FTS5 table of its own on SQLite (no positions: a query is one word); on PostgreSQL a
-column of the record, a tsvector generated from it and a GIN index per object type. Existing
-records get theirs here."""
+column of the record, read on the rows its text index finds. Existing records get theirs here."""
 
 from django.db import migrations
 
 SQLITE = ["CREATE VIRTUAL TABLE record_words USING fts5(property_words, tokenize='unicode61 remove_diacritics 2',"
           " detail=none)"]
 SQLITE_REVERSE = ["DROP TABLE record_words"]
-POSTGRESQL = [
-    "ALTER TABLE records_record ADD COLUMN property_words text NOT NULL DEFAULT ''",
-    "ALTER TABLE records_record ADD COLUMN property_vector tsvector"
-    " GENERATED ALWAYS AS (to_tsvector('simple', unaccent_immutable(property_words))) STORED",
-]
-POSTGRESQL_REVERSE = ["ALTER TABLE records_record DROP COLUMN property_vector",
-                      "ALTER TABLE records_record DROP COLUMN property_words"]
-
+POSTGRESQL = ["ALTER TABLE records_record ADD COLUMN property_words text NOT NULL DEFAULT ''"]
+POSTGRESQL_REVERSE = ["ALTER TABLE records_record DROP COLUMN property_words"]
 
 def forward(apps, schema_editor):
     for statement in POSTGRESQL if schema_editor.connection.vendor == "postgresql" else SQLITE:
@@ -25,7 +18,7 @@ def forward(apps, schema_editor):
 
 
 def fill(apps, connection):
-    """Every record's property words, and PostgreSQL's index of them per object type."""
+    """Every record's property words."""
     from scheda.objects.types import plain_text
     from scheda.records import storage
     from scheda.records.search import property_words
@@ -33,7 +26,6 @@ def fill(apps, connection):
     postgresql = connection.vendor == "postgresql"
     Record = apps.get_model("records", "Record")
     for object_type in apps.get_model("objects", "ObjectType").objects.all():
-        storage.create_search_index(object_type.pk)
         searchable = dict(apps.get_model("objects", "PropertyDefinition").objects
                           .filter(object_type=object_type, archived=False, searchable=True).values_list("name", "pk"))
         if not searchable:

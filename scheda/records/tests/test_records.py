@@ -963,13 +963,13 @@ def test_contains_token_finds_the_word_in_that_property_alone(author):
     def found(operator, value, name="lastname"):
         return compiler.page(Query(filter_groups=[[Filter(name, operator, value)]]), 10, None)[0]
 
-    assert found("CONTAINS_TOKEN", "rossi") == [de_rossi.pk, accented.pk]
+    assert found("CONTAINS_TOKEN", "rossi") == found("CONTAINS_TOKEN", "Rössi") == [de_rossi.pk, accented.pk]
     assert compiler.count(Query(filter_groups=[[Filter("lastname", "CONTAINS_TOKEN", "ROSSI")]])) == 2
     assert found("CONTAINS_TOKEN", "ross*") == [de_rossi.pk, accented.pk, rossini.pk]
     assert found("CONTAINS_TOKEN", "ross") == []
     assert found("NOT_CONTAINS_TOKEN", "rossi") == [rossini.pk, nameless.pk]
     sql, _ = compiler.condition(Filter("lastname", "CONTAINS_TOKEN", "rossi"))
-    assert "properties" not in sql and "LIKE" not in sql, sql
+    assert "properties" not in sql, sql  # the record's JSON is not read
     assert found("CONTAINS_TOKEN", "rossi", "jobtitle") == [rossini.pk]  # not searchable: the value's text
     records.update_record(de_rossi, {"lastname": "Verdi"}, author)
     assert found("CONTAINS_TOKEN", "rossi") == [accented.pk]
@@ -977,7 +977,7 @@ def test_contains_token_finds_the_word_in_that_property_alone(author):
     objects.update_property(objects.get_property(de_rossi.object_type, "jobtitle"), {"searchable": True})
     compiler = Compiler(load_schema("contacts"))
     assert found("CONTAINS_TOKEN", "ltd", "jobtitle") == [rossini.pk]
-    assert "LIKE" not in compiler.condition(Filter("jobtitle", "CONTAINS_TOKEN", "ltd"))[0]
+    assert "properties" not in compiler.condition(Filter("jobtitle", "CONTAINS_TOKEN", "ltd"))[0]
 
 
 def test_the_migration_writes_the_property_words_of_records_already_there(author):
@@ -1014,8 +1014,7 @@ def test_every_object_type_has_a_text_index_of_its_own():
         found = dict(cursor.fetchall())
     for type_id in ObjectType.objects.values_list("id", flat=True):
         assert f"USING gin (search_vector) WHERE (object_type_id = {type_id})" in found.get(f"rs_{type_id}", ""), found
-        assert f"USING gin (property_vector) WHERE (object_type_id = {type_id})" in found.get(f"rw_{type_id}", ""), found
-    assert len(found) == 2 * ObjectType.objects.count()  # no index over every type's records beside them
+    assert len(found) == ObjectType.objects.count()  # no index over every type's records beside them
 
 
 def test_search_by_email_and_domain():
