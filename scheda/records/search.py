@@ -5,6 +5,7 @@ SQLite, a tsvector on PostgreSQL. Every word of the query must match, the last o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from django.db import connection
@@ -42,7 +43,15 @@ def property_words(values: Iterable[tuple[int, str]]) -> str:
     without reading each one's JSON (docs/DECISIONS.md 35). The index is one of its own, so no
     word of the search text looks like a tag."""
     return " ".join(f"p{property_id}x{part}" for property_id, value in values
-                    for part in dict.fromkeys(PART.findall(value.lower())))
+                    for part in dict.fromkeys(PART.findall(fold(value))))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Rössi", "rossi"), as SQLite's text index folds words: so
+    PostgreSQL compares the words as they are stored, without unaccenting each row's."""
+    if text.isascii():
+        return text.lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 def word_condition(property_id: int, token: str, table: str = "records_record") -> tuple[str, list] | None:
@@ -51,7 +60,7 @@ def word_condition(property_id: int, token: str, table: str = "records_record") 
     word = token[:-1] if token.endswith("*") else token
     if not PART.fullmatch(word):
         return None
-    prefix, tagged = token.endswith("*"), f"p{int(property_id)}x{word.lower()}"
+    prefix, tagged = token.endswith("*"), f"p{int(property_id)}x{fold(word)}"
     if connection.vendor == "postgresql":
         # The type's text index finds the records holding the word in any property, and the
         # row's own words confirm it is this one's: a tsvector and GIN index of the tagged
@@ -60,7 +69,7 @@ def word_condition(property_id: int, token: str, table: str = "records_record") 
         narrowed = text_condition(word, table, prefix=prefix)
         if narrowed is None:
             return None
-        return (f"{narrowed[0]} AND (' ' || unaccent_immutable({table}.property_words) || ' ') LIKE unaccent_immutable(%s)",
+        return (f"{narrowed[0]} AND (' ' || {table}.property_words || ' ') LIKE %s",
                 [*narrowed[1], f"% {tagged}{'%' if prefix else ' %'}"])
     return (f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)",
             [f'"{tagged}"{"*" if prefix else ""}'])
