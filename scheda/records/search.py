@@ -14,8 +14,9 @@ from scheda.objects.models import ObjectType
 from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
-# A word as both databases' tokenizers cut one: no underscore, which they take for a space.
-PART = re.compile(r"[^\W_]+")
+# A word as both databases' tokenizers cut one: no underscore, which they take for a space, nor
+# the letters SQLite's tokenizer takes for one (vowel signs that were marks in its Unicode tables).
+PART = re.compile(r"[^\W_\u19b0-\u19c0\u19c8\u19c9\u1cf2\u1cf3]+")
 
 
 def words(query: str) -> list[str]:
@@ -48,19 +49,20 @@ def property_words(values: Iterable[tuple[int, str]]) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents ("Rössi", "rossi"), as SQLite's text index folds words: so
-    PostgreSQL compares the words as they are stored, without unaccenting each row's."""
+    PostgreSQL compares the words as they are stored, without unaccenting each row's. Only the
+    accents: "ﬁ" or "ＡＢＣ" stay as typed, as PostgreSQL's text index keeps them."""
     if text.isascii():
         return text.lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
 
 
 def word_condition(property_id: int, token: str, table: str = "records_record") -> tuple[str, list] | None:
     """SQL matching records whose property `property_id` holds the word `token`, or a word
     starting with it when it ends in "*"; None for a token that is not one word."""
-    word = token[:-1] if token.endswith("*") else token
+    word = fold(token[:-1] if token.endswith("*") else token)
     if not PART.fullmatch(word):
         return None
-    prefix, tagged = token.endswith("*"), f"p{int(property_id)}x{fold(word)}"
+    prefix, tagged = token.endswith("*"), f"p{int(property_id)}x{word}"
     if connection.vendor == "postgresql":
         # The type's text index finds the records holding the word in any property, and the
         # row's own words confirm it is this one's: a tsvector and GIN index of the tagged
