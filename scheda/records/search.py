@@ -53,7 +53,8 @@ def fold(text: str) -> str:
     accents: "ﬁ" or "ＡＢＣ" stay as typed, as PostgreSQL's text index keeps them."""
     if text.isascii():
         return text.lower()
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).lower()  # Hangul syllables put back together
 
 
 def word_condition(property_id: int, token: str, table: str = "records_record") -> tuple[str, list] | None:
