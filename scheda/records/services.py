@@ -32,7 +32,6 @@ from scheda.objects.types import (
 from scheda.pipelines import services as pipelines
 from scheda.records import search, storage
 from scheda.records.models import Follow, Merge, PropertyChange, Record
-from scheda.records.search import WORD
 from scheda.transactions import retried
 
 Source = PropertyChange.Source
@@ -136,7 +135,7 @@ def _search_text(schema: Schema, values: dict[str, Any]) -> tuple[str, str]:
             parts.append((schema.properties[name].pk, plain_text(str(value))))
     # Words only, as the query is split: PostgreSQL's parser would otherwise keep
     # "ada@example.com" or "acme.com" as one token, which no query of words matches.
-    return " ".join(WORD.findall(" ".join(text for _, text in parts))), search.property_words(parts)
+    return " ".join(search.WORD.findall(" ".join(text for _, text in parts))), search.property_words(parts)
 
 
 def _check_unique(schema: Schema, rows: list[tuple[int | None, dict[str, Any]]], errors: list[FieldError]) -> None:

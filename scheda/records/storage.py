@@ -363,13 +363,7 @@ def write_texts(rows: Sequence[tuple[int, str, str]]) -> None:
 def read_words(ids: Sequence[int]) -> dict[int, str]:
     """Records' property words by id, as written."""
     table, column = (TABLE, "id") if connection.vendor == "postgresql" else ("record_words", "rowid")
-    found: dict[int, str] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            cursor.execute(f"SELECT {column}, property_words FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            found.update(cursor.fetchall())
-    return found
+    return dict(rows_for_ids(f"SELECT {column}, property_words FROM {table} WHERE {column} IN ({{ids}})", ids))
 
 
 def index_text(rows: Sequence[tuple[int, str, str]], *, replace: bool = False) -> None:

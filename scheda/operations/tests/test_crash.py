@@ -222,10 +222,8 @@ def check_invariants(site: Site) -> None:
     if not db.url:
         for index in ("record_fts", "record_words"):
             assert db.value(f"SELECT count(*) FROM {index} WHERE rowid NOT IN (SELECT id FROM records_record)") == 0
-        assert db.value("SELECT count(*) FROM records_record WHERE search_text <> ''"
-                        " AND id NOT IN (SELECT rowid FROM record_fts)") == 0
-        assert db.value("SELECT count(*) FROM records_record WHERE search_text <> ''"
-                        " AND id NOT IN (SELECT rowid FROM record_words)") == 0
+            assert db.value(f"SELECT count(*) FROM records_record WHERE search_text <> ''"
+                            f" AND id NOT IN (SELECT rowid FROM {index})") == 0
     files = site.data_dir / "files"
     assert [name for (name,) in db.rows("SELECT file FROM activities_attachment") if not (files / name).is_file()] == []
 
