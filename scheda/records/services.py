@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -223,41 +223,56 @@ def create_records(object_type: str | ObjectType, inputs: Iterable[RecordInput |
         prepared.append({k: v for k, v in values.items() if v is not None})
     _check_unique(schema, [(None, v) for v in prepared], errors)
     _fail(errors)
-    created = _insert_records(schema, items, prepared, author, now)
+    # Everything a row needs but its id is made before the write transaction, and the records
+    # answered are built after it: on SQLite that transaction holds the one write lock, which
+    # another worker's batch waits for meanwhile.
+    adapt = connection.ops.adapt_datetimefield_value
+    rows: list[NewRow] = []
+    for values in prepared:
+        backdated = values.pop("createdate", None)
+        created_at = _parse_datetime(str(backdated)) if backdated else now
+        rows.append(NewRow(values, created_at, adapt(created_at), _dumps(values), *_search_text(schema, values)))
+    ids = _insert_records(schema, items, rows, author, now)
+    alias = connection.alias
+    created = []
+    for record_id, row in zip(ids, rows, strict=True):
+        # The model's fields in order, as Django builds a record it reads (Model.from_db).
+        record = Record.from_db(alias, RECORD_FIELDS, (record_id, schema.object_type.pk, row.values, row.search_text,
+                                                       row.created_at, row.created_at, author.user_id, False, None, None))
+        Record.object_type.field.set_cached_value(record, schema.object_type)
+        created.append(record)
     if len(created) >= STATISTICS_AFTER:
         storage.refresh_statistics()
     return created
 
 
+class NewRow(NamedTuple):
+    """A record about to be created, but for its id."""
+
+    values: dict[str, Any]
+    created_at: Any
+    stamp: Any  # created_at as the database takes it
+    written: str  # values as JSON
+    search_text: str
+    words: str
+
+
 @retried  # run again whole (ids, history, associations) if it collides with another writer's
-def _insert_records(schema: Schema, items: list[RecordInput], prepared: list[dict[str, Any]], author: Author,
-                    now) -> list[Record]:
-    prepared = [dict(values) for values in prepared]  # a second run starts from the same values
-    ids = storage.allocate_ids(len(prepared))
-    rows, changes, created = [], [], []
-    adapt, alias = connection.ops.adapt_datetimefield_value, connection.alias  # each a thread-local lookup
-    for record_id, values in zip(ids, prepared, strict=True):
-        backdated = values.pop("createdate", None)
-        created_at = _parse_datetime(str(backdated)) if backdated else now
-        stamp = adapt(created_at)
-        (search_text, words), written = _search_text(schema, values), _dumps(values)
-        rows.append((record_id, schema.object_type.pk, written, search_text, stamp, stamp, author.user_id, False, words))
-        changes.append((record_id, written))  # a create's history holds every value it wrote
-        # The model's fields in order, as Django builds a record it reads (Model.from_db).
-        record = Record.from_db(alias, RECORD_FIELDS, (
-            record_id, schema.object_type.pk, values, search_text, created_at, created_at, author.user_id, False, None, None))
-        Record.object_type.field.set_cached_value(record, schema.object_type)
-        created.append(record)
+def _insert_records(schema: Schema, items: list[RecordInput], rows: list[NewRow], author: Author, now) -> list[int]:
+    ids = storage.allocate_ids(len(rows))
     try:
-        storage.insert_records(rows)
+        storage.insert_records([(record_id, schema.object_type.pk, row.written, row.search_text, row.stamp, row.stamp,
+                                 author.user_id, False, row.words) for record_id, row in zip(ids, rows, strict=True)])
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
-    _write_changes(changes, author, now)
+    # A create's history holds every value it wrote.
+    _write_changes([(record_id, row.written) for record_id, row in zip(ids, rows, strict=True)], author, now)
     pairs = [associations.Pair(record_id, to_id, type_id)
              for record_id, item in zip(ids, items, strict=True) for to_id, type_id in item.associations]
-    # Activities reach their records' timelines; associations made with a new record are no event.
-    associations.associate_many(pairs, events=False)
-    return created
+    if pairs:  # (its savepoint is two statements more under the lock)
+        # Activities reach their records' timelines; associations made with a new record are no event.
+        associations.associate_many(pairs, events=False)
+    return ids
 
 
 def _parse_datetime(value: str):

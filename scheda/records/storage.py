@@ -352,8 +352,10 @@ def write_texts(rows: Sequence[tuple[int, str, str]]) -> None:
     """Rewrite records' (id, search text, property words), with the text indexes."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.executemany("UPDATE records_record SET search_text = %s, property_words = %s WHERE id = %s",
-                               [(text, words, record_id) for record_id, text, words in rows])
+            if rows:  # one UPDATE from arrays, as write_records
+                cursor.execute("UPDATE records_record SET search_text = v.search_text, property_words = v.property_words"
+                               " FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, search_text, property_words)"
+                               " WHERE records_record.id = v.id", [list(column) for column in zip(*rows, strict=True)])
             return
         cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
                            [(text, record_id) for record_id, text, _ in rows])

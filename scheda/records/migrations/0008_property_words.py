@@ -38,9 +38,11 @@ def fill(apps, connection):
             words = [(pk, property_words((prop_id, plain_text(str(values[name]))) for name, prop_id in searchable.items()
                                          if values.get(name) is not None)) for pk, values in rows]
             if postgresql:
+                # One UPDATE from arrays a batch (docs/DECISIONS.md 30), not one a row.
                 with connection.cursor() as cursor:
-                    cursor.executemany("UPDATE records_record SET property_words = %s WHERE id = %s",
-                                       [(text, pk) for pk, text in words if text])
+                    cursor.execute("UPDATE records_record SET property_words = v.words FROM unnest(%s::bigint[], %s::text[])"
+                                   " AS v(id, words) WHERE records_record.id = v.id",
+                                   [[pk for pk, text in words if text], [text for _, text in words if text]])
             else:
                 storage.insert_rows("record_words", "rowid, property_words", [(pk, text) for pk, text in words if text])
 

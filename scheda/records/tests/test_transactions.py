@@ -138,15 +138,15 @@ def test_create_records_runs_again_whole(monkeypatch):
     """A create that collides after its insert runs again from its ids on: the records, their
     history and their given create dates are written once."""
     calls: list[int] = []
-    associate_many = services.associations.associate_many
+    write_changes = services._write_changes
 
-    def collides_once(pairs, events=True):
+    def collides_once(rows, author, when):  # after the records' insert, before the history's
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("database is locked") if connection.vendor == "sqlite" else _deadlock()
-        return associate_many(pairs, events=events)
+        return write_changes(rows, author, when)
 
-    monkeypatch.setattr(services.associations, "associate_many", collides_once)
+    monkeypatch.setattr(services, "_write_changes", collides_once)
     ids = [r.pk for r in services.create_records("companies", [{"name": "Twice tried", "createdate": "2024-01-02T03:04:05Z"}],
                                                  services.Author())]
     assert len(calls) == 2
