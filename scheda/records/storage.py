@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
@@ -285,14 +286,17 @@ def insert_rows(table: str, columns: str, rows: Sequence[Sequence[Any]], *, skip
                     copy.write_row(row)
         return len(rows)
     written = 0
-    row = f"({', '.join(['%s'] * len(rows[0]))})"
+    # SQLite's own "?" placeholders, past Django's cursor, which turns each "%s" of the statement
+    # into one with a regular expression: 105 us for 100 records' rows, in the write lock.
+    row = f"({', '.join(['?'] * len(rows[0]))})"
     skip = " ON CONFLICT DO NOTHING" if skip_existing else ""
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start:start + INSERT_CHUNK]
-            cursor.execute(f"INSERT INTO {head} VALUES {', '.join([row] * len(chunk))}{skip}",
-                           [value for values in chunk for value in values])
-            written += max(cursor.rowcount, 0)
+            sql, params = f"INSERT INTO {head} VALUES {', '.join([row] * len(chunk))}{skip}", [v for values in chunk for v in values]
+            logged = cursor.debug_sql(sql, params) if connection.queries_logged else nullcontext()
+            with logged, connection.wrap_database_errors:
+                written += max(sqlite3.Cursor.execute(cursor.cursor, sql, params).rowcount, 0)
     return written
 
 
