@@ -72,7 +72,7 @@ def sqlite_database(path: Path) -> dict:
     # mmap_size: reads come from the OS's page cache in place, not copied in by a system call
     # each page (docs/DECISIONS.md 34).
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "scheda.sqlite",  # Django's, waiting for the write lock in short steps
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
@@ -14,7 +15,7 @@ from django.db import OperationalError, connection, connections, transaction
 from scheda.records import services
 from scheda.records.models import PropertyChange, Record
 from scheda.records.storage import lock_records
-from scheda.transactions import ATTEMPTS, retried
+from scheda.transactions import ATTEMPTS, retried, retryable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -191,3 +192,84 @@ def test_lock_records_takes_row_locks_in_id_order():
         thread = _in_thread(guarded)
         thread.join(30)
     assert len(seen) == 1 and isinstance(seen[0], OperationalError), seen
+
+
+class _Clock:
+    """time.monotonic and time.sleep for scheda.sqlite: pauses are recorded, not slept."""
+
+    def __init__(self, after_pauses=None):
+        self.now, self.pauses, self.after_pauses = 0.0, [], after_pauses
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.pauses.append(seconds)
+        if self.after_pauses is not None and len(self.pauses) == self.after_pauses[0]:
+            self.after_pauses[1]()
+
+
+def _sqlite_writer(path: Path, timeout: float):
+    """A connection of Scheda's SQLite backend on its own file (the test database is in memory)."""
+    from scheda.config import sqlite_database
+    from scheda.sqlite.base import DatabaseWrapper
+
+    settings = sqlite_database(path)
+    settings["OPTIONS"]["timeout"] = timeout
+    settings.update(TIME_ZONE=None, CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False, AUTOCOMMIT=True, ATOMIC_REQUESTS=False)
+    return DatabaseWrapper(settings, alias="sqlite-lock-test")
+
+
+def _holder(path: Path) -> sqlite3.Connection:
+    """Another connection, holding the write lock."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE counter (n INTEGER)")
+    other.execute("INSERT INTO counter VALUES (0)")
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_sqlite_write_waits_for_the_lock_in_short_steps(tmp_path, monkeypatch):
+    """A write transaction that finds SQLite's write lock taken tries again every 0.1-1 ms (SQLite's
+    own busy handler sleeps 1, 2, 5, 10 ms ... between tries, and the lock sits free meanwhile)
+    and begins once it is free; its connection keeps its busy timeout for other statements."""
+    from scheda.sqlite import base
+
+    path = tmp_path / "queue.sqlite3"
+    other = _holder(path)
+    clock = _Clock(after_pauses=(7, lambda: other.execute("COMMIT")))
+    monkeypatch.setattr(base, "time", clock)
+    writer = _sqlite_writer(path, timeout=2)
+    writer.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)  # as atomic() begins
+    with writer.cursor() as cursor:
+        cursor.execute("UPDATE counter SET n = n + 1")
+    writer.commit()
+    assert clock.pauses == [0.0001, 0.0002, 0.0004, 0.0008, 0.001, 0.001, 0.001]
+    assert writer.connection.execute("PRAGMA busy_timeout").fetchone() == (2000,)
+    assert other.execute("SELECT n FROM counter").fetchone() == (1,)
+    writer.close()
+    other.close()
+
+
+def test_a_sqlite_lock_held_past_the_busy_timeout_fails_as_locked(tmp_path, monkeypatch):
+    """Past the connection's busy timeout the BEGIN fails with "database is locked", which
+    `retried` runs again, and the busy timeout is the connection's again."""
+    from scheda.sqlite import base
+
+    path = tmp_path / "held.sqlite3"
+    other = _holder(path)
+    clock = _Clock()
+    monkeypatch.setattr(base, "time", clock)
+    writer = _sqlite_writer(path, timeout=0.05)
+    with pytest.raises(OperationalError, match="database is locked") as failed:
+        writer.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    assert sum(clock.pauses) >= 0.05 and max(clock.pauses) == 0.001
+    assert writer.connection.execute("PRAGMA busy_timeout").fetchone() == (50,)
+    assert not writer.connection.in_transaction
+    if connection.vendor == "sqlite":  # `retried` tells a collision from other errors by its message
+        assert retryable(failed.value)
+    writer.close()
+    other.rollback()
+    other.close()
