@@ -59,6 +59,7 @@ bench: install-dev
 	$(VENV)/bin/python bench/record_page.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/search.py --size $(BENCH_SIZE)
 	$(VENV)/bin/python bench/index.py --size $(BENCH_SIZE)
+	$(VENV)/bin/python bench/sqlite_lock.py
 
 # About ten minutes on its own: data set S, the rate search, then the 5-minute run at the highest
 # rate that keeps every kind's p95 under 200 ms with no error (bench/load.py; PERFORMANCE.md "Load").
