@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
 from scheda.objects.models import ObjectType
+from scheda.objects.services import load_schema
 from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -23,9 +24,13 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())[:16]
 
 
-def text_condition(query: str, table: str = "records_record", prefix: bool = True) -> tuple[str, list] | None:
+def text_condition(query: str, table: str = "records_record", prefix: bool = True,
+                   property_ids: Sequence[int] = ()) -> tuple[str, list] | None:
     """SQL matching records whose search text has every word of `query`, the last as a prefix
-    (unless `prefix` is False); None when the query has no words."""
+    (unless `prefix` is False); None when the query has no words. Given `property_ids` (one
+    type's searchable properties), SQLite reads their words in the property-word index: the text
+    index holds every type's words, activities' included, and a short prefix ("th") matched
+    millions of them before the type was looked at (3.4 s at data set L; 34-54 ms this way)."""
     terms = words(query)
     if not terms:
         return None
@@ -33,6 +38,12 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
     if connection.vendor == "postgresql":
         tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
         return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
+    folded = [fold(t) for t in terms]
+    if property_ids and all(PART.fullmatch(t) for t in folded):
+        # Each word in one of the properties: ("p5xada" OR "p6xada") AND ("p5xlo"* OR "p6xlo"*).
+        match = " AND ".join("(" + " OR ".join(f'"p{int(p)}x{t}"{star if last else ""}' for p in property_ids) + ")"
+                             for last, t in ((n == len(folded) - 1, t) for n, t in enumerate(folded)))
+        return f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)", [match]
     match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"{star}'])
     # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
     return f"{table}.id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)", [match]
@@ -82,7 +93,8 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
                archived: bool = False, owners: frozenset[str] | None = None) -> list[int]:
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
     (keyset paging); with `owners`, only the records they own (a user's record access)."""
-    condition = text_condition(query)
+    schema = load_schema(object_type)
+    condition = text_condition(query, property_ids=[schema.properties[name].pk for name in schema.searchable])
     if condition is None:
         return []
     sql, params = condition

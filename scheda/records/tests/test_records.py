@@ -985,6 +985,35 @@ def test_contains_token_finds_the_word_in_that_property_alone(author):
     assert "properties" not in compiler.condition(Filter("jobtitle", "CONTAINS_TOKEN", "ltd"))[0]
 
 
+def test_a_types_text_search_reads_its_searchable_properties_words(author):
+    """The text search of one type (the top bar's, the index page's, the API's `query`) finds
+    each word, the last as a prefix, in any of the type's searchable properties, read on SQLite
+    from the property-word index: other types' words, an activity's included, are not read.
+    A word the index cannot hold whole (with "_") is looked up in the text index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scheda.records.query import Compiler, Query
+    from scheda.records.search import search_ids
+
+    thomas = create("contacts", author, firstname="Thomas", lastname="Ölberg", email="t.o@example.com")
+    create("contacts", author, firstname="Anna", lastname="Thorn")
+    create("companies", author, name="Thomas Ltd")
+    records.create_record("notes", {"hs_note_body": "Thomas Olberg called", "hs_timestamp": "2024-01-01T00:00:00Z"}, author)
+    underscored = create("contacts", author, firstname="De_Luca")
+    contacts = load_schema("contacts").object_type
+    with CaptureQueriesContext(connection) as captured:
+        assert search_ids(contacts, "thomas olb") == [thomas.pk]
+    assert search_ids(contacts, "Th") == [thomas.pk, thomas.pk + 1]
+    assert search_ids(contacts, "example") == [thomas.pk]  # the e-mail's words
+    assert search_ids(contacts, "thomas ltd") == []  # words of one record, not of any
+    assert search_ids(contacts, "de_luca") == [underscored.pk]
+    assert Compiler(load_schema("contacts")).count(Query(text="OLBERG")) == 1
+    if connection.vendor == "sqlite":
+        sql = " ".join(q["sql"] for q in captured.captured_queries)
+        assert "record_words" in sql and "record_fts" not in sql, sql
+
+
 def test_the_migration_writes_the_property_words_of_records_already_there(author):
     """Records written before the property-word index get their words when it is made."""
     from importlib import import_module

@@ -162,6 +162,27 @@ def test_contains_token_on_a_searchable_property_finds_each_of_its_words(db, rep
 
 
 @fuzz
+@given(lastname=FOLDED_ALIKE, pick=st.integers(min_value=0, max_value=20), cut=st.integers(min_value=1, max_value=20),
+       case=st.booleans())
+@example(lastname="De_Rossi", pick=0, cut=8, case=False)
+@example(lastname="Rössi-Bianchi", pick=1, cut=3, case=True)
+def test_the_text_search_finds_a_record_by_each_of_its_words(db, rep, lastname, pick, cut, case):
+    """The text search of a type finds a record by the start of any word of a searchable value as
+    typed, in any case, alone or after another of its words; a word the record lacks finds nothing."""
+    record = records.create_record("contacts", {"lastname": lastname, "firstname": "Zzyzx"}, rep)
+    contacts = load_schema("contacts").object_type
+    typed = search.PART.findall(lastname)  # words as both text indexes cut them (an "_" alone is none)
+    if typed:
+        word = typed[pick % len(typed)][:cut]
+        upper = word.upper()
+        word = upper if case and upper.lower() == word else word  # "ß", "SS": not one word
+        since = record.pk - 1  # the examples before this one keep their records
+        assert search.search_ids(contacts, word, after_id=since) == [record.pk], (lastname, word)
+        assert search.search_ids(contacts, f"zzyzx {word}", after_id=since) == [record.pk], (lastname, word)
+    assert search.search_ids(contacts, "qqqzzz") == []
+
+
+@fuzz
 @given(value=hostile)
 @example(value="a\u19b0b")  # a letter SQLite's tokenizer cuts words at
 @example(value="½")  # a letter whose compatibility form is three characters
