@@ -24,13 +24,21 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())[:16]
 
 
+# A typed prefix this short matches so many words of every type's text, activities' included,
+# that the text index's answer costs a second at data set L ("th": 975 ms to count a type's
+# matches, 61 through the type's property words); a longer one costs a fifth more through the
+# property words, which merge each searchable property's matches ("rossi": 32.6 against 25.5 ms).
+SHORT_PREFIX = 2
+
+
 def text_condition(query: str, table: str = "records_record", prefix: bool = True,
-                   property_ids: Sequence[int] = ()) -> tuple[str, list] | None:
+                   property_ids: Sequence[int] = (), few: bool = False) -> tuple[str, list] | None:
     """SQL matching records whose search text has every word of `query`, the last as a prefix
     (unless `prefix` is False); None when the query has no words. Given `property_ids` (one
-    type's searchable properties), SQLite reads their words in the property-word index: the text
-    index holds every type's words, activities' included, and a short prefix ("th") matched
-    millions of them before the type was looked at (3.4 s at data set L; 34-54 ms this way)."""
+    type's searchable properties), SQLite reads their words in the property-word index instead
+    of the text index, which holds every type's words: for a short prefix, or when the caller
+    reads `few` ids (the top bar's five a type: "th" among data set L's 6.6M records took 3.4 s
+    for four types that way, 34-54 ms this way)."""
     terms = words(query)
     if not terms:
         return None
@@ -39,7 +47,8 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
         tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
         return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
     folded = [fold(t) for t in terms]
-    if property_ids and all(PART.fullmatch(t) for t in folded):
+    short = prefix and len(folded[-1]) <= SHORT_PREFIX
+    if property_ids and (few or short) and all(PART.fullmatch(t) for t in folded):
         # Each word in one of the properties: ("p5xada" OR "p6xada") AND ("p5xlo"* OR "p6xlo"*).
         match = " AND ".join("(" + " OR ".join(f'"p{int(p)}x{t}"{star if last else ""}' for p in property_ids) + ")"
                              for last, t in ((n == len(folded) - 1, t) for n, t in enumerate(folded)))
@@ -94,7 +103,7 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
     (keyset paging); with `owners`, only the records they own (a user's record access)."""
     schema = load_schema(object_type)
-    condition = text_condition(query, property_ids=[schema.properties[name].pk for name in schema.searchable])
+    condition = text_condition(query, property_ids=[schema.properties[name].pk for name in schema.searchable], few=True)
     if condition is None:
         return []
     sql, params = condition
