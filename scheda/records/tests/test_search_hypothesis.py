@@ -137,9 +137,19 @@ def test_any_filter_on_a_deal_pipeline_is_run_or_refused(db, name, operator, val
 FOLDED_ALIKE = st.text(st.sampled_from("abcxyzABCXYZ019 _-.,'@àèéìòùÀÉçñÑßøłΩπЖж東京한"), max_size=16)
 
 
+def word_picks(shortest_cut: int) -> dict:
+    """A last name, which of its words, how much of it, and whether typed in capitals."""
+    return {"lastname": FOLDED_ALIKE, "pick": st.integers(min_value=0, max_value=20),
+            "cut": st.integers(min_value=shortest_cut, max_value=20), "case": st.booleans()}
+
+
+def in_case(word: str, capitals: bool) -> str:
+    upper = word.upper()
+    return upper if capitals and upper.lower() == word else word  # "ß", "SS": not one word
+
+
 @fuzz
-@given(lastname=FOLDED_ALIKE, pick=st.integers(min_value=0, max_value=20), cut=st.integers(min_value=0, max_value=20),
-       case=st.booleans())
+@given(**word_picks(0))
 @example(lastname="De_Rossi", pick=1, cut=0, case=False)
 @example(lastname="Rössi-Bianchi", pick=0, cut=2, case=True)
 def test_contains_token_on_a_searchable_property_finds_each_of_its_words(db, rep, lastname, pick, cut, case):
@@ -155,15 +165,13 @@ def test_contains_token_on_a_searchable_property_finds_each_of_its_words(db, rep
 
     if parts:
         word = parts[pick % len(parts)]
-        token = f"{word[:cut]}*" if cut else word
-        upper = token.upper()
-        assert found(upper if case and upper.lower() == token else token), (lastname, token)  # "ß", "SS": not one word
+        token = in_case(f"{word[:cut]}*" if cut else word, case)
+        assert found(token), (lastname, token)
     assert not found("zzyzx")
 
 
 @fuzz
-@given(lastname=FOLDED_ALIKE, pick=st.integers(min_value=0, max_value=20), cut=st.integers(min_value=1, max_value=20),
-       case=st.booleans())
+@given(**word_picks(1))
 @example(lastname="De_Rossi", pick=0, cut=8, case=False)
 @example(lastname="Rössi-Bianchi", pick=1, cut=3, case=True)
 def test_the_text_search_finds_a_record_by_each_of_its_words(db, rep, lastname, pick, cut, case):
@@ -173,9 +181,7 @@ def test_the_text_search_finds_a_record_by_each_of_its_words(db, rep, lastname, 
     contacts = load_schema("contacts").object_type
     typed = search.PART.findall(lastname)  # words as both text indexes cut them (an "_" alone is none)
     if typed:
-        word = typed[pick % len(typed)][:cut]
-        upper = word.upper()
-        word = upper if case and upper.lower() == word else word  # "ß", "SS": not one word
+        word = in_case(typed[pick % len(typed)][:cut], case)
         since = record.pk - 1  # the examples before this one keep their records
         assert search.search_ids(contacts, word, after_id=since) == [record.pk], (lastname, word)
         assert search.search_ids(contacts, f"zzyzx {word}", after_id=since) == [record.pk], (lastname, word)
