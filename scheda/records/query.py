@@ -164,8 +164,8 @@ class Compiler:
         if groups:
             parts.append("(" + " OR ".join(groups) + ")")
         if query.text:
-            condition = search.text_condition(query.text, prefix=not query.whole_words, property_ids=[
-                self.schema.properties[name].pk for name in self.schema.searchable])
+            condition = search.text_condition(query.text, prefix=not query.whole_words,
+                                              property_ids=self.schema.searchable_ids)
             if condition is None:
                 parts.append("1 = 0")
             else:

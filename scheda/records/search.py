@@ -50,8 +50,9 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
     short = prefix and len(folded[-1]) <= SHORT_PREFIX
     if property_ids and (few or short) and all(PART.fullmatch(t) for t in folded):
         # Each word in one of the properties: ("p5xada" OR "p6xada") AND ("p5xlo"* OR "p6xlo"*).
-        match = " AND ".join("(" + " OR ".join(f'"p{int(p)}x{t}"{star if last else ""}' for p in property_ids) + ")"
-                             for last, t in ((n == len(folded) - 1, t) for n, t in enumerate(folded)))
+        last = len(folded) - 1
+        match = " AND ".join("(" + " OR ".join(f'"p{int(p)}x{t}"{star if n == last else ""}' for p in property_ids) + ")"
+                             for n, t in enumerate(folded))
         return f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)", [match]
     match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"{star}'])
     # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
@@ -102,8 +103,7 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
                archived: bool = False, owners: frozenset[str] | None = None) -> list[int]:
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
     (keyset paging); with `owners`, only the records they own (a user's record access)."""
-    schema = load_schema(object_type)
-    condition = text_condition(query, property_ids=[schema.properties[name].pk for name in schema.searchable], few=True)
+    condition = text_condition(query, property_ids=load_schema(object_type).searchable_ids, few=True)
     if condition is None:
         return []
     sql, params = condition
