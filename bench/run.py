@@ -93,8 +93,12 @@ with connection.cursor() as cursor:
         dumps[table] = cursor.fetchall()
 
 target = connections["plain"]
-fts = [(row[0], row[3]) for row in dumps["records_record"] if row[3]] if not pg_url else []
-words = storage.read_words([row[0] for row in dumps["records_record"]]) if not pg_url else {}
+if not pg_url:  # SQLite's word index, as written (a record's property words and type words)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid, property_words, type_words FROM record_words ORDER BY rowid")
+        words = cursor.fetchall()
+else:
+    words = []
 jsonb = "::jsonb" if pg_url else ""
 statements = {
     "records_record": f"INSERT INTO records_record ({TABLES['records_record']}) VALUES (%s, %s, %s{jsonb}, %s, %s, %s, %s, %s"
@@ -109,11 +113,9 @@ with transaction.atomic(using="plain"), target.cursor() as cursor:
         rows = dumps[table]
         for start in range(0, len(rows), BATCH):
             cursor.executemany(statements[table], rows[start:start + BATCH])
-    for start in range(0, len(fts), BATCH):
-        cursor.executemany("INSERT INTO record_fts(rowid, search_text) VALUES (%s, %s)", fts[start:start + BATCH])
-    pairs = list(words.items())
-    for start in range(0, len(pairs), BATCH):
-        cursor.executemany("INSERT INTO record_words(rowid, property_words) VALUES (%s, %s)", pairs[start:start + BATCH])
+    for start in range(0, len(words), BATCH):
+        cursor.executemany("INSERT INTO record_words(rowid, property_words, type_words) VALUES (%s, %s, %s)",
+                           words[start:start + BATCH])
 plain_seconds = time.perf_counter() - started
 
 print("\nWrites (records a second)")

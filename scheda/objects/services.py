@@ -65,10 +65,6 @@ class Schema:
         return [p.name for p in self.properties.values() if p.searchable]
 
     @cached_property
-    def searchable_ids(self) -> list[int]:
-        return [p.pk for p in self.properties.values() if p.searchable]
-
-    @cached_property
     def unique(self) -> list[str]:
         return [p.name for p in self.properties.values() if p.unique and p.name not in storage.COLUMNS]
 

@@ -164,8 +164,7 @@ class Compiler:
         if groups:
             parts.append("(" + " OR ".join(groups) + ")")
         if query.text:
-            condition = search.text_condition(query.text, prefix=not query.whole_words,
-                                              property_ids=self.schema.searchable_ids)
+            condition = search.text_condition(query.text, self.schema.object_type.pk, prefix=not query.whole_words)
             if condition is None:
                 parts.append("1 = 0")
             else:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import connection
 
 from scheda.objects.models import ObjectType
-from scheda.objects.services import load_schema
 from scheda.records import storage
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -24,21 +23,15 @@ def words(query: str) -> list[str]:
     return WORD.findall(query.lower())[:16]
 
 
-# A typed prefix this short matches so many words of every type's text, activities' included,
-# that the text index's answer costs a second at data set L ("th": 975 ms to count a type's
-# matches, 61 through the type's property words); a longer one costs a fifth more through the
-# property words, which merge each searchable property's matches ("rossi": 32.6 against 25.5 ms).
-SHORT_PREFIX = 2
-
-
-def text_condition(query: str, table: str = "records_record", prefix: bool = True,
-                   property_ids: Sequence[int] = (), few: bool = False) -> tuple[str, list] | None:
-    """SQL matching records whose search text has every word of `query`, the last as a prefix
-    (unless `prefix` is False); None when the query has no words. Given `property_ids` (one
-    type's searchable properties), SQLite reads their words in the property-word index instead
-    of the text index, which holds every type's words: for a short prefix, or when the caller
-    reads `few` ids (the top bar's five a type: "th" among data set L's 6.6M records took 3.4 s
-    for four types that way, 34-54 ms this way)."""
+def text_condition(query: str, object_type_id: int, table: str = "records_record",
+                   prefix: bool = True) -> tuple[str, list] | None:
+    """SQL matching the records of type `object_type_id` whose search text has every word of
+    `query`, the last as a prefix (unless `prefix` is False); None when the query has no words.
+    On SQLite each word is looked up tagged with the type (`type_words`), so no other type's
+    words are read: a text index of every record's words read "th" among data set L's 6.6M
+    records as 2.2M postings, mostly activities' words, and counted the contacts among the
+    notes holding "budget" for 403 ms (docs/DECISIONS.md 38). On PostgreSQL the type has a
+    text index of its own; the caller names the type."""
     terms = words(query)
     if not terms:
         return None
@@ -46,17 +39,19 @@ def text_condition(query: str, table: str = "records_record", prefix: bool = Tru
     if connection.vendor == "postgresql":
         tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
         return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
-    folded = [fold(t) for t in terms]
-    short = prefix and len(folded[-1]) <= SHORT_PREFIX
-    if property_ids and (few or short) and all(PART.fullmatch(t) for t in folded):
-        # Each word in one of the properties: ("p5xada" OR "p6xada") AND ("p5xlo"* OR "p6xlo"*).
-        last = len(folded) - 1
-        match = " AND ".join("(" + " OR ".join(f'"p{int(p)}x{t}"{star if n == last else ""}' for p in property_ids) + ")"
-                             for n, t in enumerate(folded))
-        return f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)", [match]
-    match = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"{star}'])
-    # The FTS table answers the MATCH alone; joined, SQLite may probe it once per record.
-    return f"{table}.id IN (SELECT rowid FROM record_fts WHERE record_fts MATCH %s)", [match]
+    # A word is cut as the index's words were ("de_luca": "de", "luca"); the last part is the prefix.
+    parts = [part for term in terms for part in PART.findall(fold(term))]
+    if not parts:
+        return "1 = 0", []
+    match = " ".join(f'"t{int(object_type_id)}x{part}"' for part in parts) + star
+    return f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)", [match]
+
+
+def type_words(object_type_id: int, text: str) -> str:
+    """The words of a record's search text, each tagged with its type ("t1xrossi"), for SQLite's
+    text search of one type: in the word index beside the property words, the two kinds of tag
+    told apart by their letter."""
+    return " ".join(f"t{int(object_type_id)}x{part}" for part in dict.fromkeys(PART.findall(fold(text))))
 
 
 def property_words(values: Iterable[tuple[int, str]]) -> str:
@@ -90,7 +85,7 @@ def word_condition(property_id: int, token: str, table: str = "records_record") 
         # row's own words confirm it is this one's: a tsvector and GIN index of the tagged
         # words cost a seventh of batch create's rate and saved nothing, the rows being read
         # either way (docs/DECISIONS.md 35).
-        narrowed = text_condition(word, table, prefix=prefix)
+        narrowed = text_condition(word, 0, table, prefix=prefix)  # the type's index: the caller names it
         if narrowed is None:
             return None
         return (f"{narrowed[0]} AND (' ' || {table}.property_words || ' ') LIKE %s",
@@ -103,7 +98,7 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
                archived: bool = False, owners: frozenset[str] | None = None) -> list[int]:
     """Ids of the records of one type matching every word of `query`, by id, from `after_id`
     (keyset paging); with `owners`, only the records they own (a user's record access)."""
-    condition = text_condition(query, property_ids=load_schema(object_type).searchable_ids, few=True)
+    condition = text_condition(query, object_type.pk)
     if condition is None:
         return []
     sql, params = condition

@@ -261,7 +261,7 @@ class NewRow(NamedTuple):
 def _insert_records(schema: Schema, items: list[RecordInput], rows: list[NewRow], author: Author, now) -> list[int]:
     ids = storage.allocate_ids(len(rows))
     try:
-        storage.insert_records([(record_id, schema.object_type.pk, row.written, row.search_text, row.stamp, row.stamp,
+        storage.insert_records(schema.object_type.pk, [(record_id, schema.object_type.pk, row.written, row.search_text, row.stamp, row.stamp,
                                  author.user_id, False, row.words) for record_id, row in zip(ids, rows, strict=True)])
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
@@ -339,8 +339,8 @@ def update_records(object_type: str | ObjectType, updates: Sequence[tuple[int, d
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc
     searchable = set(schema.searchable)
-    storage.index_text([(record_id, *texts[record_id]) for record_id, changed, _ in planned
-                        if searchable.intersection(changed)], replace=True)
+    storage.index_text(schema.object_type.pk, [(record_id, *texts[record_id]) for record_id, changed, _ in planned
+                                               if searchable.intersection(changed)], replace=True)
     _write_changes([(record_id, _dumps(changed)) for record_id, changed, _ in planned], author, now)
     if schema.object_type.is_activity:
         # Its entries copy its time, owner, status and search text (rewritten above whatever changed).
@@ -378,7 +378,7 @@ def rewrite_search_text(object_type: ObjectType) -> int:
                        if (texts := _search_text(schema, values)) != (old, words.get(pk, ""))]
             if not changed:
                 continue
-            storage.write_texts(changed)
+            storage.write_texts(object_type.pk, changed)
             if object_type.is_activity:
                 timeline.activities_changed([pk for pk, _, _ in changed])
             rewritten += len(changed)

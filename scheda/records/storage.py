@@ -319,15 +319,15 @@ def _column_types(table: str, columns: str) -> list[str]:
 RECORD_COLUMNS = "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived"
 
 
-def insert_records(rows: Sequence[tuple]) -> None:
-    """Insert records: each row RECORD_COLUMNS' values and the property words
-    (scheda.records.search.property_words), which PostgreSQL keeps in the row and SQLite in an
-    FTS table of their own; with their text in the text index."""
+def insert_records(object_type_id: int, rows: Sequence[tuple]) -> None:
+    """Insert records of one type: each row RECORD_COLUMNS' values and the property words
+    (scheda.records.search.property_words), which PostgreSQL keeps in the row and SQLite in its
+    word index; with their text in the text index."""
     if connection.vendor == "postgresql":
         insert_rows(TABLE, f"{RECORD_COLUMNS}, property_words", rows)
     else:
         insert_rows(TABLE, RECORD_COLUMNS, [row[:-1] for row in rows])
-    index_text([(row[0], row[3], row[-1]) for row in rows])
+    index_text(object_type_id, [(row[0], row[3], row[-1]) for row in rows])
 
 
 def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
@@ -335,7 +335,7 @@ def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
     PostgreSQL one UPDATE from the rows as arrays: an UPDATE a row opened every index each time,
     21-29 ms for 100 contacts at data set L against 8.5-10.8 ms (docs/DECISIONS.md 30). SQLite
     keeps executemany, whose one prepared statement costs little a row (and UPDATE ... FROM
-    needs 3.33); its text indexes are written by `index_text`."""
+    needs 3.33); its word index is written by `index_text`."""
     # A record named twice in a batch ends with its last values, as an UPDATE a row left it; one
     # UPDATE ... FROM would take either.
     rows = list({row[-1]: row for row in rows}.values())
@@ -352,8 +352,8 @@ def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
                            [list(column) for column in zip(*rows, strict=True)])
 
 
-def write_texts(rows: Sequence[tuple[int, str, str]]) -> None:
-    """Rewrite records' (id, search text, property words), with the text indexes."""
+def write_texts(object_type_id: int, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Rewrite the (id, search text, property words) of records of one type, with the text index."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if rows:  # one UPDATE from arrays, as write_records
@@ -363,7 +363,7 @@ def write_texts(rows: Sequence[tuple[int, str, str]]) -> None:
             return
         cursor.executemany("UPDATE records_record SET search_text = %s WHERE id = %s",
                            [(text, record_id) for record_id, text, _ in rows])
-    index_text(rows, replace=True)
+    index_text(object_type_id, rows, replace=True)
 
 
 def read_words(ids: Sequence[int]) -> dict[int, str]:
@@ -372,17 +372,21 @@ def read_words(ids: Sequence[int]) -> dict[int, str]:
     return dict(rows_for_ids(f"SELECT {column}, property_words FROM {table} WHERE {column} IN ({{ids}})", ids))
 
 
-def index_text(rows: Sequence[tuple[int, str, str]], *, replace: bool = False) -> None:
-    """Put records' (id, search text, property words) into SQLite's FTS tables. On PostgreSQL
-    the tsvector is a generated column of `search_text` and the words are in the row, so there
-    is nothing to do."""
+def index_text(object_type_id: int, rows: Sequence[tuple[int, str, str]], *, replace: bool = False) -> None:
+    """Put the (id, search text, property words) of records of one type into SQLite's word
+    index, `record_words`: the property words, and the search text's words tagged with the type
+    (scheda.records.search.type_words), which the text search reads. On PostgreSQL the tsvector
+    is a generated column of `search_text` and the words are in the row: nothing to do."""
     if connection.vendor == "postgresql" or not rows:
         return
+    from scheda.records.search import type_words  # which builds its SQL on this module's
+
     texts = {row[0]: row for row in rows}  # a record named twice in a batch update: its last text
     if replace:
         drop_text(list(texts))
-    insert_rows("record_fts", "rowid, search_text", [(record_id, text) for record_id, text, _ in texts.values() if text])
-    insert_rows("record_words", "rowid, property_words", [(record_id, words) for record_id, _, words in texts.values() if words])
+    insert_rows("record_words", "rowid, property_words, type_words",
+                [(record_id, words, type_words(object_type_id, text)) for record_id, text, words in texts.values()
+                 if text or words])
 
 
 def drop_text(ids: list[int]) -> None:
@@ -391,9 +395,7 @@ def drop_text(ids: list[int]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM record_fts WHERE rowid IN ({marks})", chunk)
-            cursor.execute(f"DELETE FROM record_words WHERE rowid IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM record_words WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 def text_sql(name: str, table: str = TABLE) -> str:

@@ -220,10 +220,9 @@ def check_invariants(site: Site) -> None:
         " WHERE e.activity_id IS NOT NULL AND NOT r.archived AND NOT EXISTS (SELECT 1 FROM associations_association a"
         " WHERE a.from_record_id = e.record_id AND a.to_record_id = e.activity_id)") == 0
     if not db.url:
-        for index in ("record_fts", "record_words"):
-            assert db.value(f"SELECT count(*) FROM {index} WHERE rowid NOT IN (SELECT id FROM records_record)") == 0
-            assert db.value(f"SELECT count(*) FROM records_record WHERE search_text <> ''"
-                            f" AND id NOT IN (SELECT rowid FROM {index})") == 0
+        assert db.value("SELECT count(*) FROM record_words WHERE rowid NOT IN (SELECT id FROM records_record)") == 0
+        assert db.value("SELECT count(*) FROM records_record WHERE search_text <> ''"
+                        " AND id NOT IN (SELECT rowid FROM record_words)") == 0
     files = site.data_dir / "files"
     assert [name for (name,) in db.rows("SELECT file FROM activities_attachment") if not (files / name).is_file()] == []
 
@@ -236,11 +235,13 @@ def created(site: Site, tag: str) -> dict[str, int]:
     ours = f"SELECT id FROM records_record WHERE {db.prop('lastname')} = %s"
     company = site.ids["company"]
     text = (f"SELECT count(*) FROM records_record WHERE search_vector @@ to_tsquery('simple', %s) AND id IN ({ours})"
-            if db.url else f"SELECT count(*) FROM record_fts WHERE record_fts MATCH %s AND rowid IN ({ours})")
+            if db.url else f"SELECT count(*) FROM record_words WHERE record_words MATCH %s AND rowid IN ({ours})")
+    # SQLite's word index holds the search text's words tagged with the type (scheda.records.search.type_words).
+    word = tag if db.url else f'"t{db.value("SELECT id FROM objects_objecttype WHERE name = %s", "contacts")}x{tag}"'
     return {
         "records": db.value(f"SELECT count(*) FROM ({ours}) r", tag),
         "history": db.value(f"SELECT count(*) FROM records_propertychange WHERE record_id IN ({ours})", tag),
-        "text": db.value(text, tag, tag),
+        "text": db.value(text, word, tag),
         "associations": db.value(f"SELECT count(*) FROM associations_association WHERE (from_record_id IN ({ours})"
                                  f" AND to_record_id = %s) OR (to_record_id IN ({ours}) AND from_record_id = %s)",
                                  tag, company, tag, company),

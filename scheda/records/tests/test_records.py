@@ -985,13 +985,10 @@ def test_contains_token_finds_the_word_in_that_property_alone(author):
     assert "properties" not in compiler.condition(Filter("jobtitle", "CONTAINS_TOKEN", "ltd"))[0]
 
 
-def test_a_types_text_search_reads_its_searchable_properties_words(author):
+def test_a_types_text_search_reads_its_own_words(author):
     """The text search of one type finds each word, the last as a prefix, in any of the type's
-    searchable properties. On SQLite the top bar's (a few records a type), and any that ends in a
-    prefix of one or two letters, read the property-word index: other types' words, an
-    activity's included, are not read. A word that index cannot hold whole (with "_") is looked
-    up in the text index, as the index page's and the API's longer words are."""
-    from django.db import connection
+    searchable properties, and nothing of another type. On SQLite it reads the words tagged with
+    the type in the word index, so other types' words, an activity's included, are not read."""
     from django.test.utils import CaptureQueriesContext
 
     from scheda.records.query import Compiler, Query
@@ -1000,22 +997,54 @@ def test_a_types_text_search_reads_its_searchable_properties_words(author):
     thomas = create("contacts", author, firstname="Thomas", lastname="Ölberg", email="t.o@example.com")
     create("contacts", author, firstname="Anna", lastname="Thorn")
     create("companies", author, name="Thomas Ltd")
-    records.create_record("notes", {"hs_note_body": "Thomas Olberg called", "hs_timestamp": "2024-01-01T00:00:00Z"}, author)
+    records.create_record("notes", {"hs_note_body": "Thomas Olberg called about the budget", "hs_timestamp": "2024-01-01T00:00:00Z"}, author)
     underscored = create("contacts", author, firstname="De_Luca")
     contacts = load_schema("contacts").object_type
     with CaptureQueriesContext(connection) as captured:
         assert search_ids(contacts, "thomas olb") == [thomas.pk]
     assert search_ids(contacts, "Th") == [thomas.pk, thomas.pk + 1]
     assert search_ids(contacts, "example") == [thomas.pk]  # the e-mail's words
-    assert search_ids(contacts, "thomas ltd") == []  # words of one record, not of any
-    assert search_ids(contacts, "de_luca") == [underscored.pk]
+    assert search_ids(contacts, "thomas ltd") == search_ids(contacts, "budget") == []  # another type's words
+    assert search_ids(contacts, "de_luca") == search_ids(contacts, "de luc") == [underscored.pk]
+    assert search_ids(contacts, "_") == []
     compiler = Compiler(load_schema("contacts"))
     assert compiler.count(Query(text="OLBERG")) == compiler.count(Query(text="thomas Ö")) == 1
+    assert compiler.count(Query(text="budget")) == 0
     if connection.vendor == "sqlite":
-        sql = " ".join(q["sql"] for q in captured.captured_queries)
-        assert "record_words" in sql and "record_fts" not in sql, sql
-        assert "record_words" in compiler.where(Query(text="thomas Ö"))[0]
-        assert "record_fts" in compiler.where(Query(text="olberg"))[0]
+        assert "record_words" in " ".join(q["sql"] for q in captured.captured_queries)
+        assert compiler.where(Query(text="thomas Ö"))[1] == [f'"t{contacts.pk}xthomas" "t{contacts.pk}xo"*']
+
+
+def test_the_migration_moves_sqlites_text_search_to_the_word_index(author):
+    """Records written before the type words get theirs when the word index takes them, with
+    their property words kept; the text index of every type's words goes (and comes back when
+    the migration is undone)."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from scheda.records.query import Compiler, Filter, Query
+
+    ada = create("contacts", author, firstname="Ada", lastname="Lovelace")
+    migration = import_module("scheda.records.migrations.0009_type_words")
+    schema = load_schema("contacts")
+    editor = SimpleNamespace(connection=connection)  # what the migration reads of its schema editor
+    migration.backward(apps, editor)
+    if connection.vendor == "sqlite":
+        assert storage.read_words([ada.pk]) == {ada.pk: f"p{schema.properties['firstname'].pk}xada p{schema.properties['lastname'].pk}xlovelace"}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM record_fts WHERE record_fts MATCH 'lovelace'")
+            assert cursor.fetchall() == [(ada.pk,)]
+    migration.forward(apps, editor)
+    compiler = Compiler(schema)
+    assert compiler.page(Query(text="ada lov"), 10, None)[0] == [ada.pk]
+    query = Query(filter_groups=[[Filter("lastname", "CONTAINS_TOKEN", "lovelace")]])
+    assert compiler.page(query, 10, None)[0] == [ada.pk]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'record_fts'")
+            assert cursor.fetchone() == (0,)
 
 
 def test_the_migration_writes_the_property_words_of_records_already_there(author):
