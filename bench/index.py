@@ -6,7 +6,7 @@ of queries it takes, for:
 - "All contacts" sorted by create date (the default view);
 - lifecycle stage = customer (a sixth of the contacts match), sorted by last name both ways,
   and by create date, with the next page (keyset `after`) and the way back (`before`);
-- a search for a surname.
+- a search for a surname, and for a word only activities hold (in a full data set).
 Only companies and contacts are generated: the page reads nothing else. Runs on SQLite in a
 temporary folder, or on the PostgreSQL named by BENCH_DATABASE_URL; --data-dir reuses a set.
 """
@@ -70,6 +70,7 @@ second = measure("  its next page (keyset `after`)", f"{customers}&sort=createda
 before = re.search(r"before=(\d+)", second)
 measure("  and back to the first (keyset `before`)", f"{customers}&sort=createdate&dir=desc&before={before[1] if before else ''}")
 measure("search 'rossi'", "view=all&q=rossi")
+measure("search 'budget' (a word of notes, of no contact)", "view=all&q=budget")
 
 # A "Sales rep" in a team of 4 of the 20 owners sees a fifth of the contacts: the same pages
 # narrowed by the owner property (scheda.accounts.permissions).
