@@ -6,8 +6,7 @@ PostgreSQL, which has a text index per type, is unchanged."""
 from django.db import migrations
 
 BATCH = 5_000
-WORDS = ("CREATE VIRTUAL TABLE record_words_new USING fts5({columns}, tokenize='unicode61 remove_diacritics 2',"
-         " detail=none)")
+WORDS = "CREATE VIRTUAL TABLE record_words_new USING fts5({columns}, tokenize='unicode61 remove_diacritics 2', detail={detail})"
 
 
 def forward(apps, schema_editor):
@@ -17,7 +16,9 @@ def forward(apps, schema_editor):
     from scheda.records.search import type_words
 
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(WORDS.format(columns="property_words, type_words"))
+        # Which column holds a word is kept (no positions): FTS5 reads a prefix's rows without it
+        # at half the speed ("t1xrossi"* among data set L's contacts 4.0 ms, 1.7 ms with it).
+        cursor.execute(WORDS.format(columns="property_words, type_words", detail="column"))
         last = 0
         while True:  # in id order, as the index is best written
             cursor.execute("SELECT r.id, r.object_type_id, r.search_text, coalesce(w.property_words, '')"
@@ -39,7 +40,7 @@ def backward(apps, schema_editor):
         cursor.execute("CREATE VIRTUAL TABLE record_fts USING fts5(search_text, tokenize='unicode61 remove_diacritics 2')")
         cursor.execute("INSERT INTO record_fts(rowid, search_text) SELECT id, search_text FROM records_record"
                        " WHERE search_text <> '' ORDER BY id")
-        cursor.execute(WORDS.format(columns="property_words"))
+        cursor.execute(WORDS.format(columns="property_words", detail="none"))
         cursor.execute("INSERT INTO record_words_new(rowid, property_words) SELECT rowid, property_words FROM record_words"
                        " WHERE property_words <> '' ORDER BY rowid")
         _replace(cursor)
