@@ -198,3 +198,14 @@ def test_contains_token_on_a_searchable_property_is_run_or_refused(db, value):
         outcome = run(load_schema("contacts"), [], [Filter("lastname", operator, value)])
         if isinstance(outcome, ValidationFailed):
             assert {error.name for error in outcome.errors} == {"lastname"}, outcome.errors
+
+
+@fuzz
+@given(text=st.one_of(st.text(alphabet="abcXYZ019_ ", max_size=40), st.lists(st.from_regex(r"\w+", fullmatch=True), max_size=6).map(" ".join),
+                      st.text(max_size=40)))
+@example(text="De_Luca  ACME srl")
+def test_a_search_texts_type_words_are_its_words_as_the_index_cuts_them(text):
+    """Type words are the text's words, cut and folded as the index cuts them, once each, the
+    ASCII ones cut by a quicker path."""
+    expected = " ".join(dict.fromkeys(f"t7x{part}" for part in search.PART.findall(search.fold(text))))
+    assert search.type_words(7, text) == expected
