@@ -61,8 +61,8 @@ def type_words(object_type_id: int, text: str) -> str:
 def property_words(values: Iterable[tuple[int, str]]) -> str:
     """The words of (property id, value) pairs, each tagged with its property ("p12xrossi"),
     for the property-word index: CONTAINS_TOKEN on a searchable property finds its records there
-    without reading each one's JSON (docs/DECISIONS.md 35). The index is one of its own, so no
-    word of the search text looks like a tag."""
+    without reading each one's JSON (docs/DECISIONS.md 35). Every word in that index is tagged,
+    so no plain word can pass for a tag."""
     return " ".join(f"p{property_id}x{part}" for property_id, value in values
                     for part in dict.fromkeys(PART.findall(fold(value))))
 

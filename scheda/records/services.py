@@ -261,7 +261,7 @@ class NewRow(NamedTuple):
 def _insert_records(schema: Schema, items: list[RecordInput], rows: list[NewRow], author: Author, now) -> list[int]:
     ids = storage.allocate_ids(len(rows))
     try:
-        storage.insert_records(schema.object_type.pk, [(record_id, schema.object_type.pk, row.written, row.search_text, row.stamp, row.stamp,
+        storage.insert_records([(record_id, schema.object_type.pk, row.written, row.search_text, row.stamp, row.stamp,
                                  author.user_id, False, row.words) for record_id, row in zip(ids, rows, strict=True)])
     except IntegrityError as exc:
         raise _unique_violation(schema, exc) from exc

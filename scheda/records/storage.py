@@ -319,15 +319,16 @@ def _column_types(table: str, columns: str) -> list[str]:
 RECORD_COLUMNS = "id, object_type_id, properties, search_text, created_at, updated_at, created_by_id, archived"
 
 
-def insert_records(object_type_id: int, rows: Sequence[tuple]) -> None:
+def insert_records(rows: Sequence[tuple]) -> None:
     """Insert records of one type: each row RECORD_COLUMNS' values and the property words
     (scheda.records.search.property_words), which PostgreSQL keeps in the row and SQLite in its
-    word index; with their text in the text index."""
+    word index, with their type words."""
     if connection.vendor == "postgresql":
         insert_rows(TABLE, f"{RECORD_COLUMNS}, property_words", rows)
     else:
         insert_rows(TABLE, RECORD_COLUMNS, [row[:-1] for row in rows])
-    index_text(object_type_id, [(row[0], row[3], row[-1]) for row in rows])
+    if rows:
+        index_text(rows[0][1], [(row[0], row[3], row[-1]) for row in rows])
 
 
 def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
@@ -353,7 +354,7 @@ def write_records(rows: Sequence[tuple[str, str, str, Any, int]]) -> None:
 
 
 def write_texts(object_type_id: int, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Rewrite the (id, search text, property words) of records of one type, with the text index."""
+    """Rewrite the (id, search text, property words) of records of one type, with SQLite's word index."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if rows:  # one UPDATE from arrays, as write_records
