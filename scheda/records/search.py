@@ -30,9 +30,9 @@ def text_condition(query: str, object_type_id: int, table: str = "records_record
     `query`, the last as a prefix (unless `prefix` is False); None when the query has no words.
     On SQLite each word is looked up tagged with the type (`type_words`), so no other type's
     words are read: a text index of every record's words read "th" among data set L's 6.6M
-    records as 2.2M postings, mostly activities' words, and counted the contacts among the
-    notes holding "budget" for 403 ms (docs/DECISIONS.md 38). On PostgreSQL the type has a
-    text index of its own; the caller names the type."""
+    records as 2.2M postings, mostly activities' words, and took 0.7 s to find no contact among
+    the notes holding "budget" (docs/DECISIONS.md 38). On PostgreSQL the type has a text index
+    of its own; the caller names the type."""
     terms = words(query)
     if not terms:
         return None
