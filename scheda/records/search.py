@@ -38,8 +38,7 @@ def text_condition(query: str, object_type_id: int, table: str = "records_record
         return None
     star = "*" if prefix else ""
     if connection.vendor == "postgresql":
-        tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
-        return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
+        return _pg_text_condition(terms, table, prefix)
     # A word is cut as the index's words were ("de_luca": "de", "luca"); the last part is the prefix.
     parts = [part for term in terms for part in PART.findall(fold(term))]
     if not parts:
@@ -89,9 +88,7 @@ def word_condition(property_id: int, token: str, table: str = "records_record") 
         # row's own words confirm it is this one's: a tsvector and GIN index of the tagged
         # words cost a seventh of batch create's rate and saved nothing, the rows being read
         # either way (docs/DECISIONS.md 35).
-        narrowed = text_condition(word, 0, table, prefix=prefix)  # the type's index: the caller names it
-        if narrowed is None:
-            return None
+        narrowed = _pg_text_condition([word], table, prefix)
         return (f"{narrowed[0]} AND (' ' || {table}.property_words || ' ') LIKE %s",
                 [*narrowed[1], f"% {tagged}{'%' if prefix else ' %'}"])
     return (f"{table}.id IN (SELECT rowid FROM record_words WHERE record_words MATCH %s)",
@@ -116,6 +113,13 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
             cursor.execute(f"SELECT id FROM {storage.TABLE} WHERE {sql} AND object_type_id = %s AND archived = %s"
                            " AND id > %s ORDER BY id LIMIT %s", [*params, object_type.pk, archived, after_id, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def _pg_text_condition(terms: list[str], table: str, prefix: bool) -> tuple[str, list]:
+    """PostgreSQL: the records whose tsvector holds every term, the last as a prefix if `prefix`
+    (the type's text index answers it where the caller names the type)."""
+    tsquery = " & ".join([*(_pg_word(t) for t in terms[:-1]), f"{_pg_word(terms[-1])}{':*' if prefix else ''}"])
+    return f"{table}.search_vector @@ to_tsquery('simple', unaccent_immutable(%s))", [tsquery]
 
 
 def _pg_word(term: str) -> str:
