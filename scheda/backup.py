@@ -13,6 +13,7 @@ touches anything; then it swaps the files folder, replaces the database and chec
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import io
@@ -314,21 +315,31 @@ def _replace_sqlite(staged: Path) -> None:
     go too: an old write-ahead log replayed onto the restored file would corrupt it."""
     live = Path(connection.settings_dict["NAME"])
     connections.close_all()
-    if live.exists():
-        check = sqlite3.connect(live, timeout=5)
-        try:
-            busy = check.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            busy, reason = 1, str(exc)
-        else:
-            reason = "it is being read or written"
-        finally:
-            check.close()
-        if busy:
-            raise BackupError(f"the database {live} is in use ({reason}): stop the server, then restore (nothing was restored)")
+    if _open_elsewhere(live):
+        # A server keeps its connections open between requests: it would go on writing into the
+        # file this one replaces, and lose what it wrote.
+        raise BackupError(f"the database {live} is open in another process (a running server?): "
+                          "stop it, then restore (nothing was restored)")
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{live}{suffix}").unlink(missing_ok=True)
     os.replace(staged, live)
+
+
+def _open_elsewhere(live: Path) -> bool:
+    """Whether another process has the SQLite database open. Each connection to a database in
+    WAL mode holds a read lock on byte 128 of its -shm file for as long as it is open (the "DMS"
+    lock of SQLite's os_unix.c), so a write lock on that byte is refused while one is."""
+    try:
+        shm = os.open(f"{live}-shm", os.O_RDWR)
+    except FileNotFoundError:
+        return False  # the last connection to close removes it
+    try:
+        fcntl.lockf(shm, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+    except OSError:
+        return True
+    finally:
+        os.close(shm)  # and with it this process's lock
+    return False
 
 
 def _replace_postgresql(staged: Path) -> None:

@@ -49,10 +49,7 @@ def database(directory: Path) -> dict:
     if scheme in ("postgres", "postgresql", "pgsql"):
         import dj_database_url
 
-        # Each web thread keeps its connection this many seconds (0: one per request, as behind
-        # a pooler such as PgBouncer), checked before reuse.
-        conn_max_age = whole_number("SCHEDA_DB_CONN_MAX_AGE", 60)
-        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=connection_max_age(), conn_health_checks=True)
         if not config.get("NAME"):
             raise ConfigError("SCHEDA_DATABASE_URL names no database (postgresql://user@host:5432/NAME)")
         # No parallel workers for a request's short queries: starting them took 8-19 ms where
@@ -85,7 +82,15 @@ def sqlite_database(path: Path) -> dict:
             ),
         },
         "TEST": {"NAME": os.environ.get("SCHEDA_TEST_SQLITE") or None},
+        "CONN_MAX_AGE": connection_max_age(),
     }
+
+
+def connection_max_age() -> int:
+    """Seconds each web thread keeps its database connection (0: one per request, as behind a
+    pooler such as PgBouncer). On SQLite too: opening one costs a request 1-2 ms, its schema read
+    again and its page cache cold (docs/DECISIONS.md 39)."""
+    return whole_number("SCHEDA_DB_CONN_MAX_AGE", 60)
 
 
 def flag(name: str) -> bool:

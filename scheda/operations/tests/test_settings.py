@@ -52,3 +52,19 @@ def test_sqlite_connections_read_through_a_memory_map(tmp_path):
             assert cursor.fetchone()[0] >= 1 << 30
     finally:
         wrapper.close()
+
+
+@pytest.mark.django_db  # a file of its own, on either database
+@pytest.mark.parametrize(("max_age", "kept"), [("", True), ("0", False)])
+def test_a_sqlite_connection_outlives_its_request_unless_told(tmp_path, monkeypatch, max_age, kept):
+    from django.db.utils import ConnectionHandler
+
+    monkeypatch.setenv("SCHEDA_DB_CONN_MAX_AGE", max_age)
+    wrapper = ConnectionHandler({"default": config.sqlite_database(tmp_path / "scheda.sqlite3")})["default"]
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        wrapper.close_if_unusable_or_obsolete()  # what the end of each request runs
+        assert (wrapper.connection is not None) is kept
+    finally:
+        wrapper.close()

@@ -64,6 +64,16 @@ while not os.path.exists(os.environ['BACKUP_TEST_STOP']):
 print(n, flush=True)
 """
 
+# Reads once and keeps its connection open, as a server's thread does between requests, until
+# its standard input closes.
+HOLD_OPEN = """
+import sys
+from scheda.records.models import Record
+Record.objects.count()
+print('open', flush=True)
+sys.stdin.read()
+"""
+
 BEFORE = {"emails": ["ada@example.com", "grace@example.com"], "files": [["contract.pdf", "%PDF-1.4 the signed contract"]]}
 
 
@@ -281,6 +291,29 @@ def test_backup_while_another_process_writes_restores_consistent(site, tmp_path)
         assert 2 + 20 <= counts["records"] <= 2 + written  # a moment while the writer wrote
         emails = site.state()["emails"]
         assert "ada@example.com" in emails and len([e for e in emails if e.startswith("writer")]) >= 20
+
+
+@pytest.mark.skipif(POSTGRESQL, reason="SQLite's file is replaced under its connections; pg_restore waits for PostgreSQL's locks")
+def test_restore_refuses_while_another_process_has_the_database_open(site, tmp_path):
+    archive = tmp_path / "scheda.tar.gz"
+    assert site.run("backup", str(archive)).returncode == 0
+    site.shell(CHANGE_DATA)
+    changed = site.state()
+    holder = subprocess.Popen([sys.executable, "-m", "scheda.cli", "shell", "--no-imports", "-c", HOLD_OPEN], cwd=ROOT,
+                              env=site.environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open", holder.stderr.read() if holder.poll() is not None else ""
+        refused = site.run("restore", str(archive))
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines() == [
+            f"CommandError: the database {site.data_dir / 'scheda.sqlite3'} is open in another process (a running server?): "
+            "stop it, then restore (nothing was restored)"]
+        assert site.state() == changed  # its files too
+    finally:
+        holder.communicate(timeout=60)
+    restored = site.run("restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert site.state() == BEFORE
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="pg_dump is used only on PostgreSQL")
