@@ -77,11 +77,30 @@ class Forbidden(SchedaError):
     status = 403
 
 
-def check_lengths(**fields: tuple[Any, int]) -> None:
-    """`field=(text, limit)`: refuse a text longer than its column, naming the field. PostgreSQL
-    would fail the write (a 500) and SQLite would keep it whole; both now answer the same 400."""
+def unstorable(text: str) -> str | None:
+    """What keeps a text out of the databases, or None: PostgreSQL refuses NUL in text and jsonb,
+    and neither database encodes a lone surrogate (what JSON's "\\ud800" escape decodes to)."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return "is not valid Unicode text"
+    return None
+
+
+def check_texts(**fields: tuple[Any, int | None]) -> None:
+    """`field=(text, limit)`: refuse a text its column cannot keep, naming the field: longer than
+    the limit (PostgreSQL would fail the write, a 500, and SQLite keep it whole) or `unstorable`.
+    Both databases answer the same 400."""
     for name, (text, limit) in fields.items():
-        if isinstance(text, str) and len(text) > limit:
-            shown = name.replace("__", ".")
+        if not isinstance(text, str):
+            continue
+        shown = name.replace("__", ".")
+        if limit is not None and len(text) > limit:
             raise ValidationFailed(f"{shown} has at most {limit} characters ({len(text)} given)",
                                    [FieldError(f"At most {limit} characters", "TOO_LONG", shown)])
+        problem = unstorable(text)
+        if problem:
+            raise ValidationFailed(f"{shown} {problem}", [FieldError(f"The text {problem}", "INVALID_VALUE", shown)])

@@ -19,7 +19,7 @@ from scheda.errors import (
     LimitExceeded,
     NotFound,
     ValidationFailed,
-    check_lengths,
+    check_texts,
 )
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
@@ -119,7 +119,7 @@ def create_label(from_type: ObjectType, to_type: ObjectType, label: str, inverse
     label = (label or "").strip()
     if not label:
         raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
-    check_lengths(label=(label, 255), inverseLabel=(inverse_label, 255), name=(name, 255))
+    check_texts(label=(label, 255), inverseLabel=(inverse_label, 255), name=(name, 255))
     default_type(from_type, to_type)
     pair = Q(from_object_type=from_type, to_object_type=to_type) | Q(from_object_type=to_type, to_object_type=from_type)
     labelled = AssociationType.objects.filter(pair, category=AssociationType.Category.USER_DEFINED).exclude(label=None)
@@ -163,7 +163,7 @@ def update_label(association_type: AssociationType, label: str, inverse_label: s
         raise ValidationFailed("Only user-defined labels can be changed", [FieldError("Not a user-defined label", "READ_ONLY", "associationTypeId")])
     if not label.strip():
         raise ValidationFailed("A label needs text", [FieldError("A label needs text", "REQUIRED_FIELD", "label")])
-    check_lengths(label=(label.strip(), 255), inverseLabel=(inverse_label, 255))
+    check_texts(label=(label.strip(), 255), inverseLabel=(inverse_label, 255))
     association_type.label = label.strip()
     association_type.save(update_fields=["label"])
     inverse = association_type.inverse

@@ -17,7 +17,7 @@ from scheda.api.auth import require, require_right, require_schema
 from scheda.api.params import bool_param
 from scheda.api.schemas import ERRORS, Schema, StandardError, author, now
 from scheda.associations.models import AssociationType
-from scheda.errors import FieldError, NotFound, SchedaError, ValidationFailed
+from scheda.errors import FieldError, NotFound, SchedaError, ValidationFailed, unstorable
 from scheda.objects import services
 from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup
 from scheda.objects.services import PIPELINE_PROPERTIES, get_object_type
@@ -29,12 +29,9 @@ BATCH_LIMIT = 100
 
 
 def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("text cannot contain NUL characters")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    problem = unstorable(value)
+    if problem:
+        raise ValueError(f"The text {problem}")
     return value
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_lengths
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_texts
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup, SchemaVersion
 from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for
@@ -388,7 +388,7 @@ def get_group(object_type: ObjectType, name: str) -> PropertyGroup:
 def update_group(group: PropertyGroup, label: str | None = None, display_order: int | None = None) -> PropertyGroup:
     if label is not None and not label.strip():
         raise ValidationFailed("A group needs a label", [FieldError("A group needs a label", "REQUIRED_FIELD", "label")])
-    check_lengths(label=(label, 255))
+    check_texts(label=(label, 255))
     if label is not None:
         group.label = label.strip()
     if display_order is not None:
@@ -416,7 +416,7 @@ def archive_group(group: PropertyGroup) -> None:
 def create_group(object_type: ObjectType, name: str, label: str, display_order: int = -1) -> PropertyGroup:
     if not storage.PROPERTY_NAME.match(name or ""):
         raise ValidationFailed("A group name has only a-z, 0-9 and _", [FieldError("Invalid group name", "INVALID_NAME", "name")])
-    check_lengths(label=(label, 255))
+    check_texts(label=(label, 255))
     if PropertyGroup.objects.filter(object_type=object_type, name=name).exists():
         raise Conflict(f"A group named {name!r} already exists", [FieldError("Group exists", "GROUP_EXISTS", "name")])
     group = PropertyGroup.objects.create(object_type=object_type, name=name, label=label or name, display_order=display_order)
@@ -443,7 +443,7 @@ def create_object_type(
         raise Conflict(f"An object type named {name!r} already exists", [FieldError("Object type exists", "OBJECT_TYPE_EXISTS", "name")])
     if not singular or not plural:
         errors.append(FieldError("An object type needs singular and plural labels", "REQUIRED_FIELD", "labels"))
-    check_lengths(labels__singular=(singular, 100), labels__plural=(plural, 100))
+    check_texts(labels__singular=(singular, 100), labels__plural=(plural, 100))
     names = {p.get("name") for p in properties}
     for key, listed in (("primaryDisplayProperty", [primary_display_property]), ("requiredProperties", required),
                         ("searchableProperties", searchable), ("secondaryDisplayProperties", secondary_display_properties)):
@@ -493,7 +493,7 @@ def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectT
     if unknown:
         raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
                                [FieldError(f"Unknown property {unknown[0]!r}", "UNKNOWN_PROPERTY", "primaryDisplayProperty")])
-    check_lengths(labels__singular=(data.get("singular_label"), 100), labels__plural=(data.get("plural_label"), 100))
+    check_texts(labels__singular=(data.get("singular_label"), 100), labels__plural=(data.get("plural_label"), 100))
     if data.get("archived") and not object_type.is_custom:
         raise ValidationFailed("Standard objects cannot be archived", [FieldError("Standard object", "READ_ONLY", "archived")])
     for key, value in data.items():

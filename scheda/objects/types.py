@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
+from scheda.errors import unstorable
+
 if TYPE_CHECKING:
     from scheda.objects.models import PropertyDefinition
 
@@ -95,15 +97,9 @@ class PropertyType:
             raise PropertyValueError(f"is longer than {MAX_STRING_LENGTH} characters", "TOO_LONG") from None
         if len(value) > MAX_STRING_LENGTH:
             raise PropertyValueError(f"is longer than {MAX_STRING_LENGTH} characters", "TOO_LONG")
-        # PostgreSQL cannot store NUL in text or jsonb, and neither database a lone surrogate
-        # (JSON's "\ud800"): refused here rather than failing in the database.
-        if "\x00" in value:
-            raise PropertyValueError("contains a NUL character", "INVALID_VALUE")
-        if not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                raise PropertyValueError("is not valid Unicode text", "INVALID_VALUE") from None
+        problem = unstorable(value)  # refused here rather than failing in the database
+        if problem:
+            raise PropertyValueError(problem, "INVALID_VALUE")
         return value
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_lengths
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_texts
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType
 from scheda.objects.services import schema_changed, with_schema
@@ -73,11 +73,13 @@ def _check_stages(object_type: ObjectType, stages: list[dict[str, Any]]) -> None
     labels = [s.get("label") for s in stages]
     if any(not label for label in labels):
         raise ValidationFailed("Every stage needs a label", [FieldError("Every stage needs a label", "REQUIRED_FIELD", "stages")])
-    check_lengths(**{f"stages[{i}].label": (label, 255) for i, label in enumerate(labels)})
+    check_texts(**{f"stages[{i}].label": (label, 255) for i, label in enumerate(labels)})
     if len(set(labels)) != len(labels):
         raise ValidationFailed("Stage labels must be distinct", [FieldError("Stage labels must be distinct", "DUPLICATE_LABEL", "stages")])
-    for stage in stages:
+    for index, stage in enumerate(stages):
         metadata = stage.get("metadata") or {}
+        for text in (*metadata, *metadata.values()):  # kept in jsonb, where PostgreSQL refuses NUL
+            check_texts(**{f"stages[{index}].metadata": (text, None)})
         if object_type.name == "deals":
             try:
                 if isinstance(metadata.get("probability"), bool):
@@ -98,7 +100,7 @@ def create_pipeline(object_type: ObjectType, label: str, stages: list[dict[str, 
                     pipeline_id: str | None = None) -> Pipeline:
     if not label:
         raise ValidationFailed("A pipeline needs a label", [FieldError("A pipeline needs a label", "REQUIRED_FIELD", "label")])
-    check_lengths(label=(label, 255))
+    check_texts(label=(label, 255))
     if Pipeline.objects.filter(object_type=object_type, label=label, archived=False).exists():
         raise Conflict(f"A pipeline labelled {label!r} already exists", [FieldError("Pipeline label exists", "DUPLICATE_LABEL", "label")])
     _check_stages(object_type, stages)
@@ -135,7 +137,7 @@ def update_pipeline(pipeline: Pipeline, *, label: str | None = None, display_ord
     if label is not None:
         if not label:
             raise ValidationFailed("A pipeline needs a label", [FieldError("A pipeline needs a label", "REQUIRED_FIELD", "label")])
-        check_lengths(label=(label, 255))
+        check_texts(label=(label, 255))
         if Pipeline.objects.filter(object_type=pipeline.object_type, label=label, archived=False).exclude(pk=pipeline.pk).exists():
             raise Conflict(f"A pipeline labelled {label!r} already exists", [FieldError("Pipeline label exists", "DUPLICATE_LABEL", "label")])
         pipeline.label = label
@@ -153,7 +155,7 @@ def update_stage(stage: PipelineStage, *, label: str | None = None, metadata: di
         _check_stages(stage.pipeline.object_type, [{"label": label or stage.label, "metadata": metadata}])
         stage.metadata = {k: _text(v) for k, v in metadata.items()}
     if label:
-        check_lengths(label=(label, 255))
+        check_texts(label=(label, 255))
         if stage.pipeline.stages.filter(label=label, archived=False).exclude(pk=stage.pk).exists():
             raise Conflict(f"A stage labelled {label!r} already exists", [FieldError("Stage label exists", "DUPLICATE_LABEL", "label")])
         stage.label = label

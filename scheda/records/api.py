@@ -25,7 +25,7 @@ from scheda.api.params import bool_param, int_param, list_param
 from scheda.api.schemas import ERRORS, Paging, Schema, StandardError, author, now
 from scheda.associations.models import AssociationType
 from scheda.associations.services import pair_record_missing
-from scheda.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from scheda.errors import FieldError, Forbidden, NotFound, ValidationFailed, unstorable
 from scheda.objects import catalogue
 from scheda.objects.services import Schema as ObjectSchema
 from scheda.objects.services import get_object_type, load_schema
@@ -303,6 +303,8 @@ def find(schema: ObjectSchema, value: str, id_property: str | None, archived: bo
         try:
             normalised = schema.types[id_property].normalise(prop, value, WriteContext())
         except PropertyValueError:
+            if unstorable(value):  # no record holds it, and PostgreSQL would refuse to compare it
+                raise missing(schema, value, id_property, archived) from None
             normalised = value
         found = [i for i, _ in storage.holders(schema.object_type.pk, id_property, [normalised])] if not archived else []
         if not found:
