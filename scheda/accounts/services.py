@@ -20,7 +20,7 @@ from django.utils import timezone
 from scheda.accounts import permissions, tiers
 from scheda.accounts.models import Account, ApiToken, AuditEvent, PermissionSet, Team, User
 from scheda.accounts.scopes import SCOPES
-from scheda.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from scheda.errors import Conflict, FieldError, Forbidden, ValidationFailed, check_texts
 from scheda.objects.services import schema_changed
 
 TOKEN_PREFIX = "pat-scheda-"
@@ -389,6 +389,7 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     from scheda.objects.models import ObjectType
 
     name = _required(name, "name", "A permission set's name")[:100]
+    check_texts(name=(name, None), description=(description, None))
     if PermissionSet.objects.filter(name__iexact=name).exclude(pk=permission_set.pk if permission_set else -1).exists():
         raise Conflict(f"A permission set named {name} already exists", [FieldError("A permission set with this name already exists", "PERMISSION_SET_EXISTS", "name")])
     unknown = [r for r in rights if r not in permissions.RIGHTS]

@@ -422,7 +422,7 @@ def permission_set_editor(request: HttpRequest, set_id: int | None = None) -> Ht
     for row in rows:
         row["view_error"] = errors.get(f"{row['name']}.view", "")
         row["edit_error"] = errors.get(f"{row['name']}.edit", "") or errors.get(row["name"], "")
-    known = {"name", "rights", *(f"{row['name']}.{a}" for row in rows for a in ("view", "edit")), *(row["name"] for row in rows)}
+    known = {"name", "description", "rights", *(f"{row['name']}.{a}" for row in rows for a in ("view", "edit")), *(row["name"] for row in rows)}
     return render(request, "accounts/settings/permission_set.html", {
         "permission_set": permission_set, "rows": rows, "values": values, "errors": errors, "editable": editable,
         "gated": "" if editable else _permission_sets_gated(), "levels": permissions.LEVELS.items(),

@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scheda.accounts import tiers
-from scheda.errors import FieldError, ValidationFailed
+from scheda.errors import FieldError, ValidationFailed, unstorable
 from scheda.layouts.models import RecordLayout, UserLayout
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
@@ -233,6 +233,8 @@ def validate(object_type: ObjectType, config: dict[str, Any]) -> dict[str, Any]:
         key = section.get("key") or f"section-{position}"
         if not label:
             errors.append(FieldError(_("A section needs a name"), "REQUIRED", f"left-{position}-label"))
+        elif unstorable(label):  # kept in a JSON column, where PostgreSQL refuses NUL
+            errors.append(FieldError(_("A section's name cannot hold a NUL character"), "INVALID_VALUE", f"left-{position}-label"))
         if not _KEY.fullmatch(key):
             errors.append(FieldError(_("Bad section key"), "INVALID", f"left-{position}-label"))
         if key == "record_source":

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from scheda.errors import FieldError, NotFound, ValidationFailed
+from scheda.errors import FieldError, NotFound, ValidationFailed, unstorable
 from scheda.objects.models import ObjectType
 from scheda.objects.services import load_schema
 from scheda.pipelines.services import pipelines_of
@@ -41,6 +41,8 @@ def _check(object_type: ObjectType, owner, data: dict[str, Any], view: SavedView
             errors.append(FieldError(_("Enter a name for the view"), "REQUIRED", "name"))
         elif len(name) > 100:
             errors.append(FieldError(_("A view's name has at most 100 characters"), "TOO_LONG", "name"))
+        elif unstorable(name):
+            errors.append(FieldError(_("A view's name cannot hold a NUL character"), "INVALID_VALUE", "name"))
         elif SavedView.objects.filter(object_type=object_type, owner=owner, name__iexact=name).exclude(
                 pk=view.pk if view else 0).exists():
             errors.append(FieldError(_("You already have a view named %(name)s") % {"name": name}, "DUPLICATE", "name"))

@@ -376,6 +376,20 @@ def test_create_a_permission_set_in_the_editor(as_admin, admin):
     assert re.search(rf'name="row-{deals}-view"[^>]*>.*?<option value="team" selected>', again, re.S)
 
 
+@pytest.mark.parametrize("field", ["name", "description"])
+def test_a_nul_in_a_permission_sets_text_is_refused_with_a_message(as_admin, admin, field):
+    """The editor reads its fields as sent (no form field refuses a NUL): PostgreSQL failed the
+    write, a 500; now a message is shown next to the field, and nothing is saved."""
+    rows = editor_rows(as_admin.get("/settings/permission-sets/new/").content.decode())
+    data = {"name": "Support agents", "description": "Tickets", **posted_rows(rows)}
+    data[field] = "Sup\x00port"
+    response = as_admin.post("/settings/permission-sets/new/", data)
+    html = response.content.decode()
+    assert response.status_code == 400 and f'aria-describedby="set-{field}-error"' in html
+    assert re.search(rf'id="set-{field}-error" role="alert">The text contains a NUL character<', html)
+    assert not PermissionSet.objects.filter(name__startswith="Sup").exists() and kinds() == []
+
+
 def test_saving_keeps_the_rules_of_archived_objects(as_admin, admin):
     archived = ObjectType.objects.create(object_type_id="2-99", name="pets", singular_label="Pet", plural_label="Pets",
                                          is_custom=True, archived=True)

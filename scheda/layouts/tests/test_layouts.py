@@ -1,6 +1,8 @@
 """Record page layouts: the built-in one, the account's and a team's (saved by a user with the
 right to customise record layouts, validated field by field), and each user's own order, collapsed sections and tab."""
 
+import re
+
 import pytest
 
 from scheda.accounts.models import Team, User
@@ -129,6 +131,17 @@ def test_the_editor_saves_a_team_layout_and_shows_errors_next_to_fields(client, 
     services.save_layout(get_object_type("contacts"), services.built_in(get_object_type("contacts")), designer)
     assert client.post("/settings/layouts/contacts/", {"team": team.pk + 1, "reset": "1"}).status_code == 404
     assert RecordLayout.objects.filter(team=None).exists()  # a team that is gone never resets the default
+
+
+def test_a_nul_in_a_sections_name_is_refused_next_to_it(client, designer, contacts):
+    """Section names are read from the form as sent and kept in the layout's JSON, where
+    PostgreSQL refuses a NUL (a 500 before)."""
+    client.force_login(designer)
+    form = {"sections": "1", "header": "email", "left-0-key": "about", "left-0-label": "About", "left-0-properties": "email",
+            "left-1-label": "Deal\x00desk", "left-1-properties": "hs_lead_status", "highlights": "createdate"}
+    refused = client.post("/settings/layouts/contacts/", form).content.decode()
+    assert re.search(r'id="left-1-label-error">A section&#x27;s name cannot hold a NUL character<', refused), refused[-3000:]
+    assert not RecordLayout.objects.exists()
 
 
 def _contact(user):

@@ -101,11 +101,16 @@ def test_save_view_and_delete_view_from_the_page(browser, contacts, contacts_typ
     assert browser.post(f"/contacts/views/{view.pk}/delete/").status_code == 404
 
 
-def test_a_refused_name_comes_back_next_to_the_field(browser, contacts, contacts_type, owner):
-    answer = browser.post("/contacts/views/", {"view": "all", "name": ""})
+@pytest.mark.parametrize(("name", "message"), [
+    ("", "Enter a name for the view"),
+    # Read from the form as sent (no form field refuses it): PostgreSQL failed the write, a 500.
+    ("Cust\x00omers", "A view&#x27;s name cannot hold a NUL character"),
+])
+def test_a_refused_name_comes_back_next_to_the_field(browser, contacts, contacts_type, owner, name, message):
+    answer = browser.post("/contacts/views/", {"view": "all", "name": name})
     html = answer.content.decode()
     assert answer.status_code == 400
-    assert re.search(r'id="view-name-error" class="field-error" role="alert">Enter a name for the view<', html)
+    assert re.search(rf'id="view-name-error" class="field-error" role="alert">{message}<', html)
     assert 'aria-describedby="view-name-error"' in html and not SavedView.objects.exists()
 
 
