@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After the session and htmx (it renders a page) and before any view reads the body: its
     # __call__ runs before every process_view, CsrfViewMiddleware's reading of request.POST too.
+    "scheda.web.limits.NulInUrl",
     "scheda.web.limits.BodyLimit",
     "scheda.web.middleware.ForbiddenPage",
 ]

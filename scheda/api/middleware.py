@@ -15,7 +15,6 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
 from scheda.api.errors import correlation_id, error_response
-from scheda.errors import FieldError
 
 API_PREFIXES = ("/crm/", "/crm-object-schemas/")
 WINDOW_SECONDS = 10
@@ -37,14 +36,10 @@ class ApiMiddleware:
         started = time.perf_counter()
         limit = getattr(settings, "SCHEDA_API_RATE_LIMIT", 0)
         used = self.count(request) if limit else 0
-        nul = self.nul_in_url(request)
         if limit and used > limit:
             response = error_response(request, 429, f"You have reached your limit of {limit} requests per {WINDOW_SECONDS} seconds",
                                       category="RATE_LIMITS")
             response["Retry-After"] = str(WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS)
-        elif nul:
-            response = error_response(request, 400, f"The {nul} holds a NUL character",
-                                      [FieldError("A NUL character (%00) names nothing", "INVALID_VALUE", nul)])
         else:
             response = self.get_response(request)
             if response.status_code >= 400 and "application/json" not in response.get("Content-Type", ""):
@@ -60,19 +55,6 @@ class ApiMiddleware:
         response["X-HubSpot-Correlation-Id"] = correlation_id(request)
         response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
-
-    @staticmethod
-    def nul_in_url(request: HttpRequest) -> str | None:
-        """The part of the URL holding a NUL (%00): "path" or the query parameter's name. No id,
-        name or value of Scheda's holds one, and PostgreSQL fails a query that compares one (a 500)."""
-        if "\x00" in request.path:
-            return "path"
-        for key, values in request.GET.lists():
-            if "\x00" in key:
-                return "query"
-            if any("\x00" in value for value in values):
-                return key
-        return None
 
     @staticmethod
     def as_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:

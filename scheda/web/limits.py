@@ -88,6 +88,33 @@ class BodyLimit:
         return _refusal(request, 413, _("The request is larger than %(mb)s MB") % {"mb": limit // (1024 * 1024)})
 
 
+class NulInUrl:
+    """A NUL (%00) in a URL's path or query is a 400 saying where: no id, name or search of
+    Scheda's holds one, and PostgreSQL fails any query that compares one (a 500: owners by
+    e-mail, pipelines by id, the users page's search)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = self.nul_in(request)
+        if where is None:
+            return self.get_response(request)
+        return _refusal(request, 400, _("The address holds a NUL character"), where)
+
+    @staticmethod
+    def nul_in(request: HttpRequest) -> str | None:
+        """"path", the name of the query parameter holding a NUL, "query" if a name does, or None."""
+        if "\x00" in request.path:
+            return "path"
+        for key, values in request.GET.lists():
+            if "\x00" in key:
+                return "query"
+            if any("\x00" in value for value in values):
+                return key
+        return None
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400: a body Django would not read (too many fields or files, form fields over
     DATA_UPLOAD_MAX_MEMORY_SIZE) is a 413 saying so; anything else Django refuses to read is a
@@ -102,14 +129,17 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _refusal(request, 400, _("The request could not be read"))
 
 
-def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def _refusal(request: HttpRequest, status: int, message: str, field: str | None = None) -> HttpResponse:
+    """`field`: the part of the request at fault, for the API's error (a 413's is the body)."""
     from scheda.api.middleware import is_api
 
     if is_api(request):
         from scheda.api.errors import error_response
         from scheda.errors import FieldError
 
-        return error_response(request, status, message, [FieldError(message, "REQUEST_TOO_LARGE", "body")] if status == 413 else None)
+        if status == 413:
+            return error_response(request, status, message, [FieldError(message, "REQUEST_TOO_LARGE", "body")])
+        return error_response(request, status, message, [FieldError(message, "INVALID_VALUE", field)] if field else None)
     template = "web/denied_message.html" if getattr(request, "htmx", False) else "web/refused.html"
     title = _("Request too large") if status == 413 else _("Bad request")
     return render(request, template, {"message": message, "title": title}, status=status)

@@ -41,6 +41,17 @@ def test_a_body_over_the_limit_is_413_with_a_message_before_anything_reads_it(br
     assert unchanged(contact)
 
 
+@pytest.mark.parametrize("url", ["/settings/users/?q=a%00b", "/contacts/?q=a%00b", "/contacts/{id}/?x%00=1"])
+def test_a_nul_in_the_address_is_400_with_a_message(browser, contact, owner, url):
+    """The users page's search compared it in PostgreSQL (a 500); no search or id holds one."""
+    owner.is_superuser = True
+    owner.save()
+    answer = browser.get(url.format(id=contact.pk), HTTP_HX_REQUEST="true")
+    assert answer.status_code == 400 and alert(answer.content.decode()) == "The address holds a NUL character"
+    page = browser.post(url.format(id=contact.pk), {"firstname": "Eve"})
+    assert page.status_code == 400 and "<h1>Bad request</h1>" in page.content.decode() and unchanged(contact)
+
+
 def test_too_many_fields_is_413_with_a_message(browser, contact):
     fields = {f"f{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
     answer = browser.post(f"/contacts/{contact.pk}/property/firstname/", {"firstname": "Eve", **fields}, HTTP_HX_REQUEST="true")
