@@ -190,6 +190,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def database_cpu_seconds() -> float:
+    """User and system CPU of every PostgreSQL process on the machine (its backends, and those
+    that have exited, counted in the postmaster's children's time), from /proc. Run nothing
+    else on PostgreSQL meanwhile: all of its databases count."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except OSError:
+            continue  # exited meanwhile
+        if name == "postgres":
+            values = fields.split()
+            total += sum(int(v) for v in values[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def machine_busy() -> tuple[float, float]:
     """Busy and total CPU time of the whole machine (every session on it), from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -519,25 +535,31 @@ def passes(figures: dict) -> bool:
     return figures["errors"] == 0 and figures["worst_kind_p95"] < TARGET_P95_MS
 
 
-def cost(load: Load, server: subprocess.Popen, args: argparse.Namespace) -> None:
-    """The server's CPU time an action takes, each alone, whatever else runs on the machine;
-    from it and the mix's weights, the rate at which the mix would keep every core busy."""
+def cost(load: Load, server: subprocess.Popen, args: argparse.Namespace, postgresql: bool) -> None:
+    """The server's CPU time an action takes, each alone, whatever else runs on the machine (and
+    on PostgreSQL the database server's); from it and the mix's weights, the rate at which the
+    mix would keep every core busy."""
     weights = {action.__name__: weight for action, weight in load.mix()}  # type: ignore[attr-defined]
-    spent = {}
+    spent, database = {}, {}
     for name in weights:
         print(f"{name} alone: {args.rate:g} a second for {args.step_seconds:g} s", flush=True)
         load.only = [name]
-        started = cpu_seconds(server.pid)
+        started, started_database = cpu_seconds(server.pid), database_cpu_seconds() if postgresql else 0.0
         figures = measured_run(load, server, args.rate, args.step_seconds, args)
-        spent[name] = (cpu_seconds(server.pid) - started) * 1000 / (args.rate * args.step_seconds)
+        actions = args.rate * args.step_seconds
+        spent[name] = (cpu_seconds(server.pid) - started) * 1000 / actions
+        database[name] = (database_cpu_seconds() - started_database) * 1000 / actions if postgresql else 0.0
         if figures["errors"]:
             raise SystemExit(f"{name} made errors: {figures['examples']}")
-    print(f"  {'action':<20} {'weight':>6} {'server CPU an action':>22}")
+    print(f"  {'action':<20} {'weight':>6} {'server CPU an action':>22}" + (f" {'PostgreSQL CPU':>16}" if postgresql else ""))
     for name, weight in weights.items():
-        print(f"  {name:<20} {weight:>6} {spent[name]:>19.1f} ms")
-    mixed = sum(spent[name] * weight for name, weight in weights.items()) / sum(weights.values())
-    print(f"  the mix: {mixed:.1f} ms of server CPU an action; {os.cpu_count()} idle cores saturate at "
-          f"{os.cpu_count() * 1000 / mixed:.0f} actions/s (the database server's own CPU not counted)")
+        print(f"  {name:<20} {weight:>6} {spent[name]:>19.1f} ms" + (f" {database[name]:>13.1f} ms" if postgresql else ""))
+    share = sum(weights.values())
+    mixed = sum(spent[name] * weight for name, weight in weights.items()) / share
+    mixed_database = sum(database[name] * weight for name, weight in weights.items()) / share
+    database_part = f" and {mixed_database:.1f} ms of PostgreSQL's" if postgresql else ""
+    print(f"  the mix: {mixed:.1f} ms of server CPU{database_part} an action; {os.cpu_count()} idle cores saturate at "
+          f"{os.cpu_count() * 1000 / (mixed + mixed_database):.0f} actions/s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -558,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         load.run(min(args.rate, 10), 3, args.clients, args.seed + 1)  # warm up: each worker's schema, caches
         rate = args.rate
         if args.cost:
-            cost(load, server, args)
+            cost(load, server, args, vendor == "PostgreSQL")
             return 0
         if args.find_rate:
             best = None
