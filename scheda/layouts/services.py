@@ -233,6 +233,8 @@ def validate(object_type: ObjectType, config: dict[str, Any]) -> dict[str, Any]:
         key = section.get("key") or f"section-{position}"
         if not label:
             errors.append(FieldError(_("A section needs a name"), "REQUIRED", f"left-{position}-label"))
+        elif len(label) > 255:  # a heading on every record page of the object
+            errors.append(FieldError(_("A section's name has at most 255 characters"), "TOO_LONG", f"left-{position}-label"))
         elif unstorable(label):  # kept in a JSON column, where PostgreSQL refuses NUL
             errors.append(FieldError(_("A section's name cannot hold a NUL character"), "INVALID_VALUE", f"left-{position}-label"))
         if not _KEY.fullmatch(key):

@@ -133,14 +133,18 @@ def test_the_editor_saves_a_team_layout_and_shows_errors_next_to_fields(client, 
     assert RecordLayout.objects.filter(team=None).exists()  # a team that is gone never resets the default
 
 
-def test_a_nul_in_a_sections_name_is_refused_next_to_it(client, designer, contacts):
-    """Section names are read from the form as sent and kept in the layout's JSON, where
-    PostgreSQL refuses a NUL (a 500 before)."""
+@pytest.mark.parametrize(("label", "message"), [
+    # Kept in the layout's JSON, where PostgreSQL refuses a NUL (a 500 before).
+    ("Deal\x00desk", "A section&#x27;s name cannot hold a NUL character"),
+    ("D" * 256, "A section&#x27;s name has at most 255 characters"),
+])
+def test_a_sections_name_the_page_cannot_keep_is_refused_next_to_it(client, designer, contacts, label, message):
+    """Section names are read from the form as sent: no form field checks them."""
     client.force_login(designer)
     form = {"sections": "1", "header": "email", "left-0-key": "about", "left-0-label": "About", "left-0-properties": "email",
-            "left-1-label": "Deal\x00desk", "left-1-properties": "hs_lead_status", "highlights": "createdate"}
+            "left-1-label": label, "left-1-properties": "hs_lead_status", "highlights": "createdate"}
     refused = client.post("/settings/layouts/contacts/", form).content.decode()
-    assert re.search(r'id="left-1-label-error">A section&#x27;s name cannot hold a NUL character<', refused), refused[-3000:]
+    assert re.search(rf'id="left-1-label-error">{message}<', refused), refused[-3000:]
     assert not RecordLayout.objects.exists()
 
 
