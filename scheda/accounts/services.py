@@ -103,6 +103,7 @@ def update_preferences(user: User, *, first_name: str, last_name: str, language:
     if language and language not in languages:
         raise ValidationFailed(f"{language!r} is not a language of Scheda",
                                [FieldError(f"Unknown language {language!r}", "INVALID_OPTION", "language")])
+    check_texts(first_name=(first_name, None), last_name=(last_name, None))
     user.first_name, user.last_name, user.language = first_name.strip()[:150], last_name.strip()[:150], language
     user.save(update_fields=["first_name", "last_name", "language", "updated_at"])
     return user
@@ -335,6 +336,7 @@ def set_user_access(user: User, by: User | None, *, permission_set: PermissionSe
 @transaction.atomic
 def save_team(team: Team | None, name: str, members: list[User], by: User | None) -> Team:
     name = _required(name, "name", "A team's name")[:255]
+    check_texts(name=(name, None))
     if Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else -1).exists():
         raise Conflict(f"A team named {name} already exists", [FieldError("A team with this name already exists", "TEAM_EXISTS", "name")])
     created = team is None

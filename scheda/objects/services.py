@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_texts
+from scheda.errors import Conflict, FieldError, NotFound, ValidationFailed, check_texts, unstorable
 from scheda.objects import catalogue
 from scheda.objects.models import ObjectType, PropertyDefinition, PropertyGroup, SchemaVersion
 from scheda.objects.types import FIELD_TYPES, FORMATS, PropertyType, type_for
@@ -211,9 +211,13 @@ def _check_property(object_type: ObjectType, data: dict[str, Any], creating: boo
             "INVALID_PROPERTY_NAME", "name"))
     if creating and not data.get("label"):
         errors.append(FieldError("A property needs a label", "REQUIRED_FIELD", "label"))
-    for key, limit in (("label", 255), ("group_name", 100)):
-        if isinstance(data.get(key), str) and len(data[key]) > limit:
-            errors.append(FieldError(f"At most {limit} characters", "TOO_LONG", "groupName" if key == "group_name" else key))
+    for key, limit in (("label", 255), ("group_name", 100), ("description", None)):
+        if isinstance(data.get(key), str):
+            shown = "groupName" if key == "group_name" else key
+            if limit is not None and len(data[key]) > limit:
+                errors.append(FieldError(f"At most {limit} characters", "TOO_LONG", shown))
+            elif problem := unstorable(data[key]):
+                errors.append(FieldError(f"The text {problem}", "INVALID_VALUE", shown))
     ptype, field_type = data.get("type"), data.get("field_type")
     if ptype is not None and ptype not in FIELD_TYPES:
         errors.append(FieldError(f"Unknown property type {ptype!r}", "INVALID_TYPE", "type"))
@@ -230,6 +234,9 @@ def _check_property(object_type: ObjectType, data: dict[str, Any], creating: boo
             errors.append(FieldError("Each option needs a label and a non-empty value", "INVALID_OPTION", "options"))
         elif len(set(values)) != len(values):
             errors.append(FieldError("Option values must be distinct", "DUPLICATE_OPTION", "options"))
+        elif any(unstorable(text) for o in options for text in (o.get(k) for k in ("label", "value", "description"))
+                 if isinstance(text, str)):
+            errors.append(FieldError("An option's text contains a NUL character or is not valid Unicode", "INVALID_OPTION", "options"))
     if ptype == "enumeration" and field_type != "booleancheckbox" and not options and not data.get("referenced_object_type") \
             and data.get("name") not in PIPELINE_PROPERTIES:
         errors.append(FieldError("An enumeration property needs options", "REQUIRED_FIELD", "options"))
@@ -443,7 +450,7 @@ def create_object_type(
         raise Conflict(f"An object type named {name!r} already exists", [FieldError("Object type exists", "OBJECT_TYPE_EXISTS", "name")])
     if not singular or not plural:
         errors.append(FieldError("An object type needs singular and plural labels", "REQUIRED_FIELD", "labels"))
-    check_texts(labels__singular=(singular, 100), labels__plural=(plural, 100))
+    check_texts(labels__singular=(singular, 100), labels__plural=(plural, 100), description=(description, None))
     names = {p.get("name") for p in properties}
     for key, listed in (("primaryDisplayProperty", [primary_display_property]), ("requiredProperties", required),
                         ("searchableProperties", searchable), ("secondaryDisplayProperties", secondary_display_properties)):
@@ -493,7 +500,8 @@ def update_object_type(object_type: ObjectType, data: dict[str, Any]) -> ObjectT
     if unknown:
         raise ValidationFailed(f"{unknown[0]!r} is not a property of {object_type.plural_label}",
                                [FieldError(f"Unknown property {unknown[0]!r}", "UNKNOWN_PROPERTY", "primaryDisplayProperty")])
-    check_texts(labels__singular=(data.get("singular_label"), 100), labels__plural=(data.get("plural_label"), 100))
+    check_texts(labels__singular=(data.get("singular_label"), 100), labels__plural=(data.get("plural_label"), 100),
+                description=(data.get("description"), None))
     if data.get("archived") and not object_type.is_custom:
         raise ValidationFailed("Standard objects cannot be archived", [FieldError("Standard object", "READ_ONLY", "archived")])
     for key, value in data.items():
