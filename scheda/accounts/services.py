@@ -103,8 +103,9 @@ def update_preferences(user: User, *, first_name: str, last_name: str, language:
     if language and language not in languages:
         raise ValidationFailed(f"{language!r} is not a language of Scheda",
                                [FieldError(f"Unknown language {language!r}", "INVALID_OPTION", "language")])
-    check_texts(first_name=(first_name, None), last_name=(last_name, None))
-    user.first_name, user.last_name, user.language = first_name.strip()[:150], last_name.strip()[:150], language
+    first_name, last_name = first_name.strip(), last_name.strip()
+    check_texts(first_name=(first_name, 150), last_name=(last_name, 150))
+    user.first_name, user.last_name, user.language = first_name, last_name, language
     user.save(update_fields=["first_name", "last_name", "language", "updated_at"])
     return user
 
@@ -233,8 +234,10 @@ def invite_user(email: str, by: User | None, *, first_name: str = "", last_name:
                 permission_set: PermissionSet | None = None, teams: list[Team] | None = None) -> User:
     """A new user with no password yet: the invitation e-mail's link lets them choose one."""
     email = _new_email(email)
+    first_name, last_name = first_name.strip(), last_name.strip()
+    check_texts(first_name=(first_name, 150), last_name=(last_name, 150))
     _may_give(by, permission_set)
-    user = User.objects.create_user(email, None, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150],
+    user = User.objects.create_user(email, None, first_name=first_name, last_name=last_name,
                                     permission_set=permission_set)
     if teams:
         user.teams.set(teams)
@@ -335,8 +338,8 @@ def set_user_access(user: User, by: User | None, *, permission_set: PermissionSe
 
 @transaction.atomic
 def save_team(team: Team | None, name: str, members: list[User], by: User | None) -> Team:
-    name = _required(name, "name", "A team's name")[:255]
-    check_texts(name=(name, None))
+    name = _required(name, "name", "A team's name")
+    check_texts(name=(name, 255))
     if Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else -1).exists():
         raise Conflict(f"A team named {name} already exists", [FieldError("A team with this name already exists", "TEAM_EXISTS", "name")])
     created = team is None
@@ -390,8 +393,8 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     """Create or change a permission set; validation names the field at fault."""
     from scheda.objects.models import ObjectType
 
-    name = _required(name, "name", "A permission set's name")[:100]
-    check_texts(name=(name, None), description=(description, None))
+    name, description = _required(name, "name", "A permission set's name"), (description or "").strip()
+    check_texts(name=(name, 100), description=(description, 500))
     if PermissionSet.objects.filter(name__iexact=name).exclude(pk=permission_set.pk if permission_set else -1).exists():
         raise Conflict(f"A permission set named {name} already exists", [FieldError("A permission set with this name already exists", "PERMISSION_SET_EXISTS", "name")])
     unknown = [r for r in rights if r not in permissions.RIGHTS]
@@ -407,7 +410,7 @@ def save_permission_set(permission_set: PermissionSet | None, by: User | None, *
     created = permission_set is None
     permission_set = permission_set or PermissionSet()
     before = {"objects_access": permission_set.objects_access, "rights": permission_set.rights}
-    permission_set.name, permission_set.description = name, (description or "").strip()[:500]
+    permission_set.name, permission_set.description = name, description
     permission_set.objects_access, permission_set.rights = clean, sorted(set(rights))
     permission_set.is_default = is_default
     permission_set.save()

@@ -12,6 +12,7 @@ from django.test import Client
 
 from scheda.accounts import services, tiers
 from scheda.accounts.models import Account, ApiToken, AuditEvent, PermissionSet, Team, User
+from scheda.errors import ValidationFailed
 from scheda.objects.models import ObjectType
 
 PASSWORD = "a-long-password-1"
@@ -320,6 +321,23 @@ def test_team_bad_input_names_the_field_and_writes_nothing(as_admin, admin):
     duplicate = as_admin.post("/settings/teams/", {"name": "sales", "members": [admin.pk]})
     assert field_error(duplicate.content.decode(), "id_name") == "A team with this name already exists"
     assert Team.objects.count() == 1 and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "write"), [
+    ("name", lambda by: services.save_team(None, "T" * 256, [by], by)),
+    ("name", lambda by: services.save_permission_set(None, by, name="P" * 101, objects_access={}, rights=[])),
+    ("description", lambda by: services.save_permission_set(None, by, name="P", description="D" * 501,
+                                                            objects_access={}, rights=[])),
+    ("first_name", lambda by: services.update_preferences(by, first_name="F" * 151, last_name="", language="")),
+    ("last_name", lambda by: services.invite_user("new@example.com", by, last_name="L" * 151)),
+])
+def test_text_longer_than_its_column_is_refused_not_cut(admin, field, write):
+    """The pages' inputs carry maxlength; a request made by hand was cut short without a word."""
+    with pytest.raises(ValidationFailed) as refused:
+        write(admin)
+    assert [e.name for e in refused.value.errors] == [field]
+    assert not Team.objects.exists() and not PermissionSet.objects.filter(name__startswith="P").exists()
+    assert User.objects.get(pk=admin.pk).first_name == "Ada" and not User.objects.filter(email="new@example.com").exists()
 
 
 # --- permission sets --------------------------------------------------------------------------------------
