@@ -175,6 +175,13 @@ def serve(args: argparse.Namespace, env: dict[str, str]) -> tuple[subprocess.Pop
     raise SystemExit("scheda serve did not start: see serve.log in the data dir")
 
 
+def process_stat(path: Path) -> tuple[str, list[str]]:
+    """A process's name and the fields after it in /proc/<pid>/stat: [11] and [12] are its user
+    and system CPU in clock ticks, [13] and [14] those of its children it has waited for."""
+    name, fields = path.read_text().split(" (", 1)[1].rsplit(")", 1)
+    return name, fields.split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU of a process and its children (gunicorn's workers), from /proc."""
     total = 0.0
@@ -183,7 +190,7 @@ def cpu_seconds(pid: int) -> float:
         for task in Path(f"/proc/{pid}/task").iterdir():
             pids += [int(child) for child in (task / "children").read_text().split()]
         for each in pids:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = process_stat(Path(f"/proc/{each}/stat"))[1]
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         pass  # a worker that exits meanwhile: its share is lost, not the figure
@@ -197,12 +204,11 @@ def database_cpu_seconds() -> float:
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+            name, fields = process_stat(stat)
         except OSError:
             continue  # exited meanwhile
         if name == "postgres":
-            values = fields.split()
-            total += sum(int(v) for v in values[11:15]) / os.sysconf("SC_CLK_TCK")
+            total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
