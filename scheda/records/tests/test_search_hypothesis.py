@@ -7,7 +7,10 @@ never with another exception (a 500 to the user).
     HYPOTHESIS_PROFILE=long .venv/bin/pytest -q scheda/records/tests/test_search_hypothesis.py
 """
 
+import importlib
+
 import pytest
+from django.db import connection
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -209,3 +212,25 @@ def test_a_search_texts_type_words_are_its_words_as_the_index_cuts_them(text):
     ASCII ones cut by a quicker path."""
     expected = " ".join(dict.fromkeys(f"t7x{part}" for part in search.PART.findall(search.fold(text))))
     assert search.type_words(7, text) == expected
+
+
+@fuzz
+@given(text=st.text(st.characters(exclude_characters="\x00"), max_size=40))
+@example(text="Nicolò ROSSI")
+@example(text="ÀÉÎÕÜ ñç ß Ж")
+@example(text="Plain\tASCII\x7f")
+def test_the_text_index_folds_any_text_as_it_did_before_its_ascii_shortcut(db, text):
+    """`unaccent_immutable`, which computes every record's text index column, answers any text as
+    the function migration 0002 made, so the column and its indexes needed no rewrite when
+    migration 0010 let an ASCII text skip translate()."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's text index function")
+    made = importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
+    before = next(statement for statement in made if "FUNCTION unaccent_immutable" in statement)
+    with connection.cursor() as cursor:
+        cursor.execute(before.replace("FUNCTION unaccent_immutable", "FUNCTION pg_temp.unaccent_before"))
+        cursor.execute("SELECT unaccent_immutable(%s), pg_temp.unaccent_before(%s), pg_get_functiondef('unaccent_immutable'::regproc)",
+                       [text, text])
+        now, then, body = cursor.fetchone()
+    assert now == then, text
+    assert "THEN lower($1)" in body  # the shortcut is the installed function's
