@@ -231,16 +231,20 @@ def holders(object_type_id: int, name: str, values: list) -> list[tuple[int, Any
     found: list[tuple[int, Any]] = []
     column = value_sql(name)
     # The type as a literal, so that SQLite can use the property's partial index.
-    where = f"object_type_id = {int(object_type_id)} AND {ACTIVE} AND {column}"
+    active = f"object_type_id = {int(object_type_id)} AND {ACTIVE}"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one array, as insert_rows passes many values
-            cursor.execute(f"SELECT id, {column} FROM {TABLE} WHERE {where} = ANY(%s::jsonb[])", [[encode(v) for v in values]])
+        if connection.vendor == "postgresql":
+            # One array, as insert_rows passes many values, joined rather than `= ANY(array)`: the
+            # planner proves each partial index's predicate against every element of an ANY list
+            # (to 100) and estimates each, 1.0-1.2 ms to plan 100 e-mails, 0.4-0.5 as a join.
+            cursor.execute(f"SELECT id, {column} FROM unnest(%s::jsonb[]) AS wanted(value) JOIN {TABLE}"
+                           f" ON {column} = wanted.value WHERE {active}", [[encode(v) for v in values]])
             return [(record_id, decode(value)) for record_id, value in cursor.fetchall()]
         hint = f' INDEXED BY "{_index_name(object_type_id, name)}"'
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT id, {column} FROM {TABLE}{hint} WHERE {where} IN ({marks})", [encode(v) for v in chunk])
+            cursor.execute(f"SELECT id, {column} FROM {TABLE}{hint} WHERE {active} AND {column} IN ({marks})", [encode(v) for v in chunk])
             found.extend((record_id, decode(value)) for record_id, value in cursor.fetchall())
     return found
 
