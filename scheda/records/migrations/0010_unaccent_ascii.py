@@ -8,7 +8,7 @@ import importlib
 from django.db import migrations
 
 # translate() looks each character up in the list of accented letters: 10 us a contact's search
-# text, a third of what writing its row cost PostgreSQL. A text is ASCII when no character is past
+# text, a sixth of what writing its row cost PostgreSQL. A text is ASCII when no character is past
 # U+007F, in any server encoding; the test costs 2 us.
 FAST = ("CREATE OR REPLACE FUNCTION unaccent_immutable(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
         " $$ SELECT CASE WHEN $1 ~ '^[\\x01-\\x7f]*$' THEN lower($1)"
