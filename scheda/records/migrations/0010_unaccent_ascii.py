@@ -14,6 +14,9 @@ FAST = ("CREATE OR REPLACE FUNCTION unaccent_immutable(text) RETURNS text LANGUA
         " $$ SELECT CASE WHEN $1 ~ '^[\\x01-\\x7f]*$' THEN lower($1)"
         " ELSE lower(translate($1, 'àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ',"
         " 'aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC')) END $$")
+# The function as migration 0002 made it.
+BEFORE = next(statement for statement in importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
+              if "FUNCTION unaccent_immutable" in statement)
 
 
 def forward(apps, schema_editor):
@@ -23,9 +26,7 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        # The function as migration 0002 made it.
-        made = importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
-        schema_editor.execute(next(statement for statement in made if "FUNCTION unaccent_immutable" in statement))
+        schema_editor.execute(BEFORE)
 
 
 class Migration(migrations.Migration):

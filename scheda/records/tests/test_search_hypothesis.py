@@ -225,8 +225,7 @@ def test_the_text_index_folds_any_text_as_it_did_before_its_ascii_shortcut(db, t
     migration 0010 let an ASCII text skip translate()."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's text index function")
-    made = importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
-    before = next(statement for statement in made if "FUNCTION unaccent_immutable" in statement)
+    before = importlib.import_module("scheda.records.migrations.0010_unaccent_ascii").BEFORE
     with connection.cursor() as cursor:
         cursor.execute(before.replace("FUNCTION unaccent_immutable", "FUNCTION pg_temp.unaccent_before"))
         cursor.execute("SELECT unaccent_immutable(%s), pg_temp.unaccent_before(%s), pg_get_functiondef('unaccent_immutable'::regproc)",
