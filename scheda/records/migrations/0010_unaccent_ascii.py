@@ -7,16 +7,14 @@ import importlib
 
 from django.db import migrations
 
+# The function as migration 0002 made it; the new one answers any other text with its expression.
+BEFORE = next(statement for statement in importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
+              if "FUNCTION unaccent_immutable" in statement)
 # translate() looks each character up in the list of accented letters: 10 us a contact's search
 # text, a sixth of what writing its row cost PostgreSQL. A text is ASCII when no character is past
 # U+007F, in any server encoding; the test costs 2 us.
-FAST = ("CREATE OR REPLACE FUNCTION unaccent_immutable(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
-        " $$ SELECT CASE WHEN $1 ~ '^[\\x01-\\x7f]*$' THEN lower($1)"
-        " ELSE lower(translate($1, 'àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ',"
-        " 'aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC')) END $$")
-# The function as migration 0002 made it.
-BEFORE = next(statement for statement in importlib.import_module("scheda.records.migrations.0002_text_search").POSTGRESQL
-              if "FUNCTION unaccent_immutable" in statement)
+FAST = BEFORE.replace("$$ SELECT lower(translate(", "$$ SELECT CASE WHEN $1 ~ '^[\\x01-\\x7f]*$' THEN lower($1)"
+                      " ELSE lower(translate(").replace(")) $$", ")) END $$")
 
 
 def forward(apps, schema_editor):
