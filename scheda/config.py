@@ -57,6 +57,12 @@ def database(directory: Path) -> dict:
         # the URL (?options=-c ...) come after, so they win. docs/DECISIONS.md 21.
         options = config.setdefault("OPTIONS", {})
         options["options"] = " ".join(["-c max_parallel_workers_per_gather=0", options.get("options", "")]).strip()
+        # A statement on the records table plans longer than it runs (0.4-0.9 ms against its 71
+        # indexes): bound on the server, a statement a kept connection has run this many times is
+        # prepared and its plan kept. docs/DECISIONS.md 42.
+        prepare_after = statement_runs_before_prepare(config["CONN_MAX_AGE"] or 0)
+        if prepare_after:
+            options.update(server_side_binding=True, prepare_threshold=prepare_after)
         return dict(config)
     raise ConfigError(
         f"SCHEDA_DATABASE_URL has an unsupported scheme {scheme!r}: use sqlite:/// or postgresql://"
@@ -91,6 +97,13 @@ def connection_max_age() -> int:
     pooler such as PgBouncer). On SQLite too: opening one costs a request 1-2 ms, its schema read
     again and its page cache cold (docs/DECISIONS.md 39)."""
     return whole_number("SCHEDA_DB_CONN_MAX_AGE", 60)
+
+
+def statement_runs_before_prepare(conn_max_age: int) -> int:
+    """Runs of a statement after which a PostgreSQL connection prepares it (0: never). Only a
+    kept connection runs a statement again; behind PgBouncer's transaction pooling before 1.21 a
+    prepared statement may be missing on the next transaction's server connection."""
+    return whole_number("SCHEDA_DB_PREPARE_AFTER", 5 if conn_max_age else 0)
 
 
 def flag(name: str) -> bool:

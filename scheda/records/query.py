@@ -205,8 +205,7 @@ class Compiler:
                    f" ORDER BY {column} {order} {nulls}, records_record.id {order} LIMIT %s")
             params.append(limit + 1)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = [row[0] for row in cursor.fetchall()]
+            ids = [row[0] for row in storage.planned(cursor, sql, params)]
         more = len(ids) > limit
         ids = ids[:limit]
         return ids, (ids[-1] if more and ids else None)
@@ -251,5 +250,4 @@ class Compiler:
     def count(self, query: Query) -> int:
         where, params = self.where(query)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM records_record WHERE {where}", params)
-            return cursor.fetchone()[0]
+            return storage.planned(cursor, f"SELECT count(*) FROM records_record WHERE {where}", params)[0][0]

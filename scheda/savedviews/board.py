@@ -69,8 +69,9 @@ def totals(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext |
     else:
         total = "NULL"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {stage}, count(*), {total} FROM records_record WHERE {where} GROUP BY {stage}", params)
-        return {str(row[0]): (row[1], float(row[2]) if row[2] is not None else None) for row in cursor.fetchall()}
+        rows = storage.planned(cursor, f"SELECT {stage}, count(*), {total} FROM records_record WHERE {where} GROUP BY {stage}",
+                               params)
+    return {str(row[0]): (row[1], float(row[2]) if row[2] is not None else None) for row in rows}
 
 
 def board(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext | None = None) -> list[Column]:

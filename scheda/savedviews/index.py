@@ -314,7 +314,7 @@ class IndexCompiler(Compiler):
                 arguments = [*extra, *params, limit + 1 - len(ids)]
                 off = index_scans(query, ordered=True)
             with connection.cursor() as cursor:
-                ids += [r[0] for r in planned(cursor, off, sql, arguments)]
+                ids += [r[0] for r in storage.planned(cursor, sql, arguments, off)]
             if len(ids) > limit:
                 break
         return ids
@@ -364,28 +364,13 @@ def index_scans(query: Query, *, ordered: bool = False) -> list[str]:
     reads all 167k customers of data set L before returning one). So a capped count is planned
     with index scans only, and a page read in its sort index's order (`ordered`) without sorts;
     a text search keeps bitmap scans, the only ones its GIN index has (docs/DECISIONS.md 21).
-    The planner settings to turn off for the statement (`planned`); on SQLite, none."""
+    The planner settings to turn off for the statement (`storage.planned`); on SQLite, none."""
     if connection.vendor != "postgresql":
         return []
     text = bool(query.text) or any(f.operator.endswith("CONTAINS_TOKEN") for group in query.filter_groups for f in group)
     # A sort kept anyway (of the few rows of one value) costs as much as a disabled plan does,
     # over jit_above_cost: compiling it took 100 ms.
     return ["enable_seqscan", *([] if text else ["enable_bitmapscan"]), *(["enable_sort", "jit"] if ordered else [])]
-
-
-def planned(cursor: Any, off: list[str], sql: str, params: list[Any]) -> list[tuple]:
-    """The rows of `sql` run with the planner settings `off` turned off, in one round trip: the
-    SETs, the statement and the RESETs go as one simple query (Django's psycopg cursor binds
-    parameters on the client). Should the statement fail, PostgreSQL rolls the SETs back with it
-    (a SET is transactional; the statements of one query are one implicit transaction)."""
-    if not off:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    cursor.execute(" ".join(f"SET {name} = off;" for name in off) + f" {sql}; " + " ".join(f"RESET {name};" for name in off),
-                   params)
-    for _setting in off:  # past the SETs' results to the statement's
-        cursor.nextset()
-    return cursor.fetchall()
 
 
 def cap_for(query: Query) -> int:
@@ -423,6 +408,6 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
         where, params = compiler.where(query)
         source = f"records_record{owner_index(compiler.schema, query)}"
     with connection.cursor() as cursor:
-        ((count,),) = planned(cursor, index_scans(query), f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped",
-                              [*params, cap + 1])
+        ((count,),) = storage.planned(cursor, f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped",
+                                      [*params, cap + 1], index_scans(query))
     return min(count, cap), count > cap

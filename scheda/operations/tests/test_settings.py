@@ -41,6 +41,41 @@ def test_the_connection_has_them():
         assert cursor.fetchone()[0] == "0"
 
 
+@pytest.mark.parametrize(("max_age", "after", "prepared"), [("", "", 5), ("", "3", 3), ("", "0", None),
+                                                          ("0", "", None), ("0", "5", 5)])
+def test_a_kept_postgresql_connection_prepares_a_statement_it_runs_again(monkeypatch, tmp_path, max_age, after,
+                                                                         prepared):
+    monkeypatch.setenv("SCHEDA_DATABASE_URL", "postgresql://scheda@db:5432/crm")
+    monkeypatch.setenv("SCHEDA_DB_CONN_MAX_AGE", max_age)
+    monkeypatch.setenv("SCHEDA_DB_PREPARE_AFTER", after)
+    options = config.database(tmp_path)["OPTIONS"]
+    assert options.get("prepare_threshold") == prepared
+    assert options.get("server_side_binding", False) is bool(prepared)
+
+
+def test_scheda_db_prepare_after_is_checked(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDA_DATABASE_URL", "postgresql://scheda@db:5432/crm")
+    monkeypatch.setenv("SCHEDA_DB_PREPARE_AFTER", "often")
+    with pytest.raises(config.ConfigError, match="SCHEDA_DB_PREPARE_AFTER=often is not a whole number"):
+        config.database(tmp_path)
+
+
+@pytest.mark.django_db
+def test_the_connection_prepares_a_record_read_on_its_sixth_run():
+    from django.db import connection
+
+    from scheda.objects.models import ObjectType
+    from scheda.records.models import Record
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    for _run in range(6):
+        list(Record.objects.filter(object_type=ObjectType.objects.get(name="contacts"), properties__email="a@x.it"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%"records_record"%'])
+        assert cursor.fetchall(), "the record read was not prepared"
+
+
 @pytest.mark.django_db  # lets a connection open; this one is to a file of its own, on either database
 def test_sqlite_connections_read_through_a_memory_map(tmp_path):
     from django.db.utils import ConnectionHandler

@@ -82,12 +82,13 @@ def test_the_statement_runs_with_the_settings_and_a_failed_one_leaves_the_planne
     rolled back with a statement that fails."""
     from django.db import DatabaseError
 
-    from scheda.savedviews.index import index_scans, planned
+    from scheda.records.storage import planned
+    from scheda.savedviews.index import index_scans
 
     with connection.cursor() as cursor:
-        assert planned(cursor, ["enable_seqscan", "jit"], "SELECT current_setting('enable_seqscan'), %s", [7]) == [("off", 7)]
+        assert planned(cursor, "SELECT current_setting('enable_seqscan'), %s", [7], ["enable_seqscan", "jit"]) == [("off", 7)]
         with pytest.raises(DatabaseError):
-            planned(cursor, index_scans(Query()), "SELECT no_such_column FROM records_record", [])
+            planned(cursor, "SELECT no_such_column FROM records_record", [], index_scans(Query()))
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
@@ -114,3 +115,28 @@ def test_the_unique_value_check_joins_the_values_to_the_unique_index():
         cursor.execute("EXPLAIN " + sql)
         plan = " | ".join(row[0] for row in cursor.fetchall())
     assert f"rp_{schema.object_type.pk}_email" in plan, plan
+
+
+def test_a_search_is_planned_for_its_values_each_time():
+    """A kept connection prepares a statement it runs again, and PostgreSQL may then keep one plan
+    for every value; a search's is chosen for how many records its values match (decisions 13, 21
+    and 42), so its values are never parameters of a prepared statement."""
+    from scheda.records.query import Compiler
+    from scheda.records.search import search_ids
+    from scheda.savedviews.index import count_of
+
+    schema = load_schema("contacts")
+    services.create_records(schema.object_type, [{"email": f"s{i}@example.com", "lastname": "Rossi"} for i in range(3)],
+                            Author())
+    query = Query(filter_groups=[[Filter("lastname", "EQ", "Rossi")]])
+    for _run in range(6):
+        assert Compiler(schema).count(query) == 3
+        assert Compiler(schema).page(query, 10, None)[0]
+        assert count_of(IndexCompiler(schema), query) == (3, False)
+        assert len(search_ids(schema.object_type, "rossi")) == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared, "nothing was prepared: the connection does not prepare statements"
+    # Prepared with its values written in (run again word for word), a search keeps its plan for them.
+    assert not [statement for statement in prepared if "$1" in statement and ("lastname" in statement or "search_vector" in statement)]
