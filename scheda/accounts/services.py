@@ -94,7 +94,10 @@ def authenticate_token(secret: str) -> ApiToken | None:
     return None
 
 
-_LIVE_TOKEN = f"SELECT * FROM {ApiToken._meta.db_table} WHERE token_hash = %s AND revoked_at IS NULL"
+# The model's columns by name, not *: a prepared `SELECT *` fails once a migration adds a column
+# ("cached plan must not change result type") in a server started before it.
+_TOKEN_COLUMNS = ", ".join(f'"{f.column}"' for f in ApiToken._meta.concrete_fields)
+_LIVE_TOKEN = f"SELECT {_TOKEN_COLUMNS} FROM {ApiToken._meta.db_table} WHERE token_hash = %s AND revoked_at IS NULL"
 
 
 def update_preferences(user: User, *, first_name: str, last_name: str, language: str) -> User:

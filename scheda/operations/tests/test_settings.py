@@ -76,6 +76,29 @@ def test_the_connection_prepares_a_record_read_on_its_sixth_run():
         assert cursor.fetchall(), "the record read was not prepared"
 
 
+@pytest.mark.django_db(transaction=True)  # the column is added by another connection, as by a migration
+def test_a_prepared_token_check_outlives_a_column_a_migration_adds():
+    """A server started before a migration keeps its prepared statements; one naming `*` would
+    fail once another connection gives the table a column more ("cached plan must not change
+    result type")."""
+    import psycopg
+    from django.db import connection
+
+    from scheda.accounts.services import authenticate_token, create_token
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    token, secret = create_token("prepared")
+    for _run in range(6):
+        assert authenticate_token(secret) == token
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as migrating:
+        migrating.execute("ALTER TABLE accounts_apitoken ADD COLUMN added_later integer")
+        try:
+            assert authenticate_token(secret) == token
+        finally:
+            migrating.execute("ALTER TABLE accounts_apitoken DROP COLUMN added_later")
+
+
 @pytest.mark.django_db  # lets a connection open; this one is to a file of its own, on either database
 def test_sqlite_connections_read_through_a_memory_map(tmp_path):
     from django.db.utils import ConnectionHandler
