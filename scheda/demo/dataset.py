@@ -251,13 +251,18 @@ def _analyse(counts_only: bool = False) -> None:
     were planned for tables that had been empty, and planned for a type with no records the
     e-mail check of each batch of contacts walked every contact written before it (407 ms for
     two e-mails at 136,000 contacts). While a type is written the planner needs only how many
-    records each type has: a sample of 3,000 rows of two columns tells it in 0.1 s, where the
-    whole analysis, an expression index a property, takes 2.7 s at L."""
+    records each type has, and how many associations each type and record: a sample of 3,000 rows
+    of two columns tells it in 0.1 s, where the whole analysis, an expression index a property,
+    takes 2.7 s at L."""
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
         if counts_only:  # the smaller sample for this transaction only
             cursor.execute("SET LOCAL default_statistics_target = 10")
             cursor.execute("ANALYZE records_record (object_type_id, archived)")
+            # The association limit check of each batch reads by record and type: planned for the
+            # table as it was before the type, it read every association of the type instead (271
+            # ms a batch at 800,000 contacts of L; the rate 800 -> 2,200 contacts/s once analysed).
+            cursor.execute("ANALYZE associations_association (type_id, from_record_id)")
         else:
             cursor.execute("ANALYZE records_record, records_propertychange, associations_association, activities_timelineentry")

@@ -52,17 +52,23 @@ def test_the_planner_follows_an_object_type_while_it_is_written(owner, monkeypat
     written before it (quadratic at data set L): the statistics follow the type as it doubles."""
     monkeypatch.setattr(dataset, "BATCH", 50)
     generator = Generator(SMALL, progress=False)
+    generator.write("companies", 10, generator.company)
     estimates = []
     type_id = ObjectType.objects.get(name="contacts").pk
+
+    def estimate(sql: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
 
     def contacts():
         for i in range(400):
             if i == 350:  # seven batches written, the last analysis at 200
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (FORMAT JSON) SELECT id FROM records_record"
-                                   f" WHERE object_type_id = {type_id} AND archived = FALSE")
-                    estimates.append(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+                estimates.append(estimate(f"SELECT id FROM records_record WHERE object_type_id = {type_id} AND archived = FALSE"))
+                # the association limit check's: four in five contacts have a company
+                estimates.append(estimate("SELECT id FROM associations_association WHERE type_id = 1"))
             yield generator.contact(i)
 
     generator.write_inputs("contacts", 400, contacts())
-    assert estimates and estimates[0] >= 150
+    assert estimates[0] >= 150
+    assert estimates[1] >= 100
