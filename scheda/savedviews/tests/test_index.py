@@ -145,7 +145,7 @@ def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, dja
     query = "edited=1&fp=lifecyclestage&fo=EQ&fv=lead&col=email&col=hubspot_owner_id&col=createdate&sort=lastname&dir=asc"
     get(browser, query)  # the schema is cached per process after the first load
     # PostgreSQL reads the empty last names and the others as two ranges (index.IndexCompiler); it
-    # sets its planner for the count and back in the count's own round trip (index.planned).
+    # sets its planner for the count and back in the count's own round trip (storage.planned).
     postgresql = connection.vendor == "postgresql"
     expected = 11 if postgresql else 10
     with django_assert_num_queries(expected):
@@ -159,6 +159,15 @@ def test_the_query_count_does_not_grow_with_the_page(browser, contacts, rep, dja
     # its sort is the create date, one range on both databases.
     with django_assert_num_queries(11):
         get(browser, "view=mine")
+
+
+def test_a_search_nothing_matches_reads_no_page(browser, contacts):
+    """Counted none, the page is not read: PostgreSQL may walk the whole sort index for it."""
+    with CaptureQueriesContext(connection) as captured:
+        html = get(browser, "view=all&q=zyzzyva")
+    assert "0 records" in html
+    assert not [q for q in captured.captured_queries if "ORDER BY" in q["sql"] and "records_record" in q["sql"]
+                and "count(" not in q["sql"]]
 
 
 def test_htmx_gets_the_page_partial(browser, contacts):
