@@ -313,6 +313,13 @@ class IndexCompiler(Compiler):
                 sql = f"SELECT id FROM ({inner}) records_record WHERE {where} ORDER BY {walked} LIMIT %s"
                 arguments = [*extra, *params, limit + 1 - len(ids)]
                 off = index_scans(query, ordered=True)
+            elif query.text and connection.vendor == "postgresql":
+                # Under the cap a text search has at most NARROWED_COUNT_CAP matches, to find by
+                # the text index and sort. PostgreSQL guesses a word missing from its statistics at
+                # 2,219 of 1M contacts and walks the sort index for them instead: through every
+                # contact when one holds it (3.4 s at L). OFFSET 0 has it find the matches first.
+                sql = (f"SELECT id FROM (SELECT * FROM records_record WHERE {where} AND {condition} OFFSET 0) records_record"
+                       f" ORDER BY {ordering} LIMIT %s")
             with connection.cursor() as cursor:
                 ids += [r[0] for r in storage.planned(cursor, sql, arguments, off)]
             if len(ids) > limit:

@@ -140,3 +140,25 @@ def test_a_search_is_planned_for_its_values_each_time():
     assert prepared, "nothing was prepared: the connection does not prepare statements"
     # Prepared with its values written in (run again word for word), a search keeps its plan for them.
     assert not [statement for statement in prepared if "$1" in statement and ("lastname" in statement or "search_vector" in statement)]
+
+
+def test_a_text_search_under_its_cap_finds_its_matches_before_sorting_them():
+    """PostgreSQL guesses a word missing from its statistics at 2,219 of 1M contacts and walked the
+    sort index for it, through every contact when one held it (3.4 s at L): under the cap the
+    matches, a thousand at most, are found by the text index first."""
+    from scheda.savedviews.index import page_of
+
+    schema = load_schema("contacts")
+    services.create_records(schema.object_type, [
+        {"email": f"w{i}@example.com", "lastname": "Rossi" if i else "Quuxworthy"} for i in range(40)], Author())
+    with CaptureQueriesContext(connection) as captured:
+        page = page_of(schema, Query(text="quuxworthy", sort="createdate", descending=True))
+    assert [r.properties["lastname"] for r in page.records] == ["Quuxworthy"]
+    read = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "search_vector" in q["sql"]]
+    assert read
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + read[0])
+        plan = " | ".join(row[0] for row in cursor.fetchall())
+    # the matches sorted, not the create date index walked for them
+    assert "Sort Key: records_record.created_at DESC" in plan and "Index Scan Backward" not in plan, plan
