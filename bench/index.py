@@ -6,7 +6,8 @@ of queries it takes, for:
 - "All contacts" sorted by create date (the default view);
 - lifecycle stage = customer (a sixth of the contacts match), sorted by last name both ways,
   and by create date, with the next page (keyset `after`) and the way back (`before`);
-- a search for a surname, and for a word only activities hold (in a full data set).
+- a search for a surname, for a word only activities hold (in a full data set), and for a
+  word few contacts hold.
 Only companies and contacts are generated: the page reads nothing else. Runs on SQLite in a
 temporary folder, or on the PostgreSQL named by BENCH_DATABASE_URL; --data-dir reuses a set.
 """
@@ -71,6 +72,7 @@ before = re.search(r"before=(\d+)", second)
 measure("  and back to the first (keyset `before`)", f"{customers}&sort=createdate&dir=desc&before={before[1] if before else ''}")
 measure("search 'rossi'", "view=all&q=rossi")
 measure("search 'budget' (a word of notes, of no contact)", "view=all&q=budget")
+measure("search '54321' (a word of a few contacts: an e-mail's number, phone numbers' start)", "view=all&q=54321")
 
 # A "Sales rep" in a team of 4 of the 20 owners sees a fifth of the contacts: the same pages
 # narrowed by the owner property (scheda.accounts.permissions).
