@@ -22,6 +22,11 @@ class ContainsAnyCase(IContains):
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
+        if rhs == "%s" and len(rhs_params) == 1:
+            # The pattern written in, not bound: a kept connection prepares a statement it runs
+            # again, and PostgreSQL may then keep one plan for every word, the read and sort this
+            # lookup is here to avoid (docs/DECISIONS.md 42). %% for the statement's formatting.
+            rhs, rhs_params = connection.ops.compose_sql("%s", rhs_params).replace("%", "%%"), []
         return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 

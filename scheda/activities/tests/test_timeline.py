@@ -168,6 +168,21 @@ def test_search_words_are_matched_literally_in_any_case_and_planned_as_ilike(rep
     assert (" ILIKE " in page_sql) == (connection.vendor == "postgresql") and "UPPER(" not in page_sql, page_sql
 
 
+def test_a_search_word_is_written_into_the_statement_on_postgresql(rep, contact):
+    """Bound as a parameter, the word's statement would be prepared on its fifth run and might
+    keep one plan for every word (docs/DECISIONS.md 42); written in, each word is planned for."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    wanted = note(rep, contact, "the 50% discount_code")
+    note(rep, contact, "the 50x discountxcode")
+    for _run in range(6):
+        assert keys(timeline.timeline(contact, Filters(query="50% discount_code"))) == [wanted.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%ILIKE%"])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert not [statement for statement in prepared if "ILIKE $" in statement], prepared
+
+
 def test_search_reads_the_entries_alone_and_follows_an_edited_activity(rep, contact):
     """The entries copy their activity's search text: the search joins no activity to match, and
     an edit, an association made later and a new activity are each found by their words."""
