@@ -204,8 +204,7 @@ class Compiler:
             sql = (f"SELECT id FROM records_record{self.sort_index(query)} WHERE {where}"
                    f" ORDER BY {column} {order} {nulls}, records_record.id {order} LIMIT %s")
             params.append(limit + 1)
-        with connection.cursor() as cursor:
-            ids = [row[0] for row in storage.planned(cursor, sql, params)]
+        ids = [row[0] for row in storage.planned(sql, params)]
         more = len(ids) > limit
         ids = ids[:limit]
         return ids, (ids[-1] if more and ids else None)
@@ -249,5 +248,4 @@ class Compiler:
 
     def count(self, query: Query) -> int:
         where, params = self.where(query)
-        with connection.cursor() as cursor:
-            return storage.planned(cursor, f"SELECT count(*) FROM records_record WHERE {where}", params)[0][0]
+        return storage.planned(f"SELECT count(*) FROM records_record WHERE {where}", params)[0][0]

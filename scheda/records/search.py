@@ -106,13 +106,12 @@ def search_ids(object_type: ObjectType, query: str, *, limit: int = 100, after_i
     owned = storage.owner_condition(owners)
     if owned is not None:
         sql, params = f"{sql} AND {owned[0]}", [*params, *owned[1]]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            return [row[0] for row in storage.planned(cursor, *storage.first_by_id(object_type.pk, archived, sql, params,
-                                                                                  limit=limit, after=after_id))]
-        cursor.execute(f"SELECT id FROM {storage.TABLE} WHERE {sql} AND object_type_id = %s AND archived = %s"
-                       " AND id > %s ORDER BY id LIMIT %s", [*params, object_type.pk, archived, after_id, limit])
-        return [row[0] for row in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        statement = storage.first_by_id(object_type.pk, archived, sql, params, limit=limit, after=after_id)
+    else:
+        statement = (f"SELECT id FROM {storage.TABLE} WHERE {sql} AND object_type_id = %s AND archived = %s"
+                     " AND id > %s ORDER BY id LIMIT %s", [*params, object_type.pk, archived, after_id, limit])
+    return [row[0] for row in storage.planned(*statement)]
 
 
 def _pg_text_condition(terms: list[str], table: str, prefix: bool) -> tuple[str, list]:

@@ -39,24 +39,23 @@ ID_MAX = 9223372036854775807
 PROBE = 2000
 
 
-def planned(cursor: Any, sql: str, params: Sequence[Any], off: Sequence[str] = ()) -> list[tuple]:
+def planned(sql: str, params: Sequence[Any], off: Sequence[str] = ()) -> list[tuple]:
     """The rows of a search or count, planned for its values. A kept PostgreSQL connection
     prepares a statement it runs again and may keep one plan for every value, but how many
     records a search's values match picks its plan (docs/DECISIONS.md 13, 21, 42): so the values
-    are written into the statement, by psycopg, as a client-bound cursor writes them. With the
+    are written into the statement, as Django's client-bound cursor writes them. With the
     planner settings `off` turned off, in the same round trip: the SETs, the statement and the
     RESETs go as one simple query; should the statement fail, PostgreSQL rolls the SETs back
     with it (a SET is transactional; the statements of one query are one implicit transaction)."""
-    if connection.vendor != "postgresql":
-        cursor.execute(sql, params)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        statement = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL's ops
+        cursor.execute(" ".join([*(f"SET {name} = off;" for name in off), statement, *(f"; RESET {name}" for name in off)]))
+        for _setting in off:  # past the SETs' results to the statement's
+            cursor.nextset()
         return cursor.fetchall()
-    import psycopg
-
-    statement = psycopg.ClientCursor(cursor.connection).mogrify(sql, params)
-    cursor.execute(" ".join([*(f"SET {name} = off;" for name in off), statement, *(f"; RESET {name}" for name in off)]))
-    for _setting in off:  # past the SETs' results to the statement's
-        cursor.nextset()
-    return cursor.fetchall()
 
 
 def first_by_id(object_type_id: int, archived: bool, condition: str, params: list[Any], *, limit: int,

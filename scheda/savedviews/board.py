@@ -68,9 +68,7 @@ def totals(schema: Schema, query: Query, pipeline: Pipeline, ctx: WriteContext |
         total = f"sum({amount})"
     else:
         total = "NULL"
-    with connection.cursor() as cursor:
-        rows = storage.planned(cursor, f"SELECT {stage}, count(*), {total} FROM records_record WHERE {where} GROUP BY {stage}",
-                               params)
+    rows = storage.planned(f"SELECT {stage}, count(*), {total} FROM records_record WHERE {where} GROUP BY {stage}", params)
     return {str(row[0]): (row[1], float(row[2]) if row[2] is not None else None) for row in rows}
 
 

@@ -320,8 +320,7 @@ class IndexCompiler(Compiler):
                 # contact when one holds it (3.4 s at L). OFFSET 0 has it find the matches first.
                 sql = (f"SELECT id FROM (SELECT * FROM records_record WHERE {where} AND {condition} OFFSET 0) records_record"
                        f" ORDER BY {ordering} LIMIT %s")
-            with connection.cursor() as cursor:
-                ids += [r[0] for r in storage.planned(cursor, sql, arguments, off)]
+            ids += [r[0] for r in storage.planned(sql, arguments, off)]
             if len(ids) > limit:
                 break
         return ids
@@ -418,7 +417,6 @@ def count_of(compiler: Compiler, query: Query, cap: int | None = None) -> tuple[
     else:
         where, params = compiler.where(query)
         source = f"records_record{owner_index(compiler.schema, query)}"
-    with connection.cursor() as cursor:
-        ((count,),) = storage.planned(cursor, f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped",
-                                      [*params, cap + 1], index_scans(query))
+    ((count,),) = storage.planned(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT %s) capped",
+                                  [*params, cap + 1], index_scans(query))
     return min(count, cap), count > cap

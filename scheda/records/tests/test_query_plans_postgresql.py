@@ -85,10 +85,9 @@ def test_the_statement_runs_with_the_settings_and_a_failed_one_leaves_the_planne
     from scheda.records.storage import planned
     from scheda.savedviews.index import index_scans
 
-    with connection.cursor() as cursor:
-        assert planned(cursor, "SELECT current_setting('enable_seqscan'), %s", [7], ["enable_seqscan", "jit"]) == [("off", 7)]
-        with pytest.raises(DatabaseError):
-            planned(cursor, "SELECT no_such_column FROM records_record", [], index_scans(Query()))
+    assert planned("SELECT current_setting('enable_seqscan'), %s", [7], ["enable_seqscan", "jit"]) == [("off", 7)]
+    with pytest.raises(DatabaseError):
+        planned("SELECT no_such_column FROM records_record", [], index_scans(Query()))
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
