@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from scheda.web.management.commands.serve import THREADS, WORKERS
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_MS = 200
 PASSWORD = "a-long-password-load-1"
@@ -87,8 +89,8 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=10, help="actions started a second (with --find-rate: the first step)")
     parser.add_argument("--find-rate", action="store_true")
     parser.add_argument("--step-seconds", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn processes (scheda serve's default)")
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--clients", type=int, default=64, help="client threads: the most actions in flight at once")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", help="also write the last run's figures to this file")

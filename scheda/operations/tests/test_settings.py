@@ -30,6 +30,30 @@ def test_postgresql_connections_start_no_parallel_workers(monkeypatch, tmp_path)
     assert config.database(tmp_path)["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0 -c work_mem=64MB"
 
 
+def test_scheda_serve_runs_four_processes_of_two_threads_unless_told(monkeypatch):
+    """The measured default (docs/DECISIONS.md 44); SCHEDA_WORKERS and SCHEDA_THREADS change it,
+    and a value that is not a number is one line, not a traceback."""
+    from django.core.management import CommandError, call_command
+
+    from scheda.web.management.commands.serve import Command
+
+    def parsed(*argv):
+        options = Command().create_parser("scheda", "serve").parse_args(argv)
+        return options.workers, options.threads
+
+    assert parsed() == (4, 2)
+    assert parsed("--workers", "3", "--threads", "1") == (3, 1)
+    monkeypatch.setenv("SCHEDA_WORKERS", "6")
+    monkeypatch.setenv("SCHEDA_THREADS", "3")
+    assert parsed() == (6, 3)
+    monkeypatch.setenv("SCHEDA_WORKERS", "four")
+    with pytest.raises(config.ConfigError, match="SCHEDA_WORKERS=four is not a whole number"):
+        parsed()
+    monkeypatch.setenv("SCHEDA_WORKERS", "0")  # gunicorn would start and serve nothing
+    with pytest.raises(CommandError, match="must be 1 or more"):
+        call_command("serve")
+
+
 @pytest.mark.django_db
 def test_the_connection_has_them():
     from django.db import connection
