@@ -26,11 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scheda.api.tests.live import Server, running_server, start_server
+from scheda.web.management.commands.serve import THREADS, WORKERS
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--servers", type=int, default=2)
-parser.add_argument("--workers", type=int, default=2)
-parser.add_argument("--threads", type=int, default=4)
+parser.add_argument("--workers", type=int, default=WORKERS, help="each server's (scheda serve's default)")
+parser.add_argument("--threads", type=int, default=THREADS)
 parser.add_argument("--clients", type=int, default=16)
 parser.add_argument("--writes", type=int, default=600)
 parser.add_argument("--records", type=int, default=5, help="how many records every write aims at")
