@@ -24,11 +24,16 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from scheda.web.management.commands.serve import THREADS, WORKERS
+
 ROOT = Path(__file__).resolve().parents[1]
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--size", choices=["S", "L"], default="S")
 parser.add_argument("--seconds", type=float, default=10)
 parser.add_argument("--clients", type=int, default=4)
+parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn processes (scheda serve's default)")
+parser.add_argument("--threads", type=int, default=THREADS)
 parser.add_argument("--searches", type=int, default=300)
 parser.add_argument("--data-dir", help="reuse a data dir (and BENCH_DATABASE_URL's database) holding a generated data set")
 args = parser.parse_args()
@@ -56,7 +61,7 @@ def scheda(*command: str) -> str:
 
 scheda("migrate", "--verbosity", "0")
 print(f"Scheda API bench: data set {args.size}, {os.cpu_count()} cores, "
-      f"{'PostgreSQL' if 'SCHEDA_DATABASE_URL' in env else 'SQLite'}")
+      f"{'PostgreSQL' if 'SCHEDA_DATABASE_URL' in env else 'SQLite'}, {args.workers} workers x {args.threads} threads")
 started = time.perf_counter()
 if not args.data_dir:
     scheda("generate", "--size", args.size, "--quiet")
@@ -65,7 +70,7 @@ token = scheda("token", "create", "--name", "bench")
 with socket.socket() as sock:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-server = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
+server = subprocess.Popen([sys.executable, "-m", "scheda.cli", "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 base_url = f"http://127.0.0.1:{port}"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -77,13 +77,23 @@ def _left(record: Record, layout: layouts.Layout, presenter: Presenter) -> list[
     return sections
 
 
-def _last_activity(record: Record, kinds: tuple[str, ...] | None = None):
-    """When the latest activity (of `kinds`) on the record's timeline happened, if one has."""
-    entries = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False,
-                                           occurred_at__lte=timezone.now())
-    if kinds:
-        entries = entries.filter(kind__in=kinds)
-    return entries.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+def _last_activities(record: Record) -> tuple[Any, Any]:
+    """When the latest activity, and the latest e-mail, call or meeting, on the record's timeline
+    happened (None where there is none): one query, kept on the record, as a company's page
+    shows both in its account overview and the first again among its highlights."""
+    if not hasattr(record, "_last_activities"):
+        def latest(kinds: tuple[str, ...] | None = None) -> Subquery:
+            entries = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False,
+                                                   occurred_at__lte=now)
+            if kinds:
+                entries = entries.filter(kind__in=kinds)
+            return Subquery(entries.order_by("-occurred_at").values("occurred_at")[:1])
+
+        now = timezone.now()
+        record._last_activities = (Record.objects.filter(pk=record.pk)  # type: ignore[attr-defined]
+                                   .annotate(any=latest(), communication=latest(COMMUNICATIONS))
+                                   .values_list("any", "communication").first() or (None, None))
+    return record._last_activities  # type: ignore[attr-defined]
 
 
 def association_cards(record: Record, layout: layouts.Layout, users: dict[int, Any], rights: Rights,
@@ -140,7 +150,7 @@ def account_overview(record: Record, contacts_count: int, rights: Rights) -> dic
                 roles[labels.get(role, role)] += 1
     return {"target": bool(record.properties.get("hs_is_target_account")), "contacts": contacts_count,
             "roles": sorted(roles.items(), key=lambda item: (-item[1], item[0])),
-            "last_engagement": _last_activity(record), "last_contacted": _last_activity(record, COMMUNICATIONS)}
+            "last_engagement": _last_activities(record)[0], "last_contacted": _last_activities(record)[1]}
 
 
 def overview_context(record: Record, layout: layouts.Layout, presenter: Presenter,
@@ -150,7 +160,7 @@ def overview_context(record: Record, layout: layouts.Layout, presenter: Presente
     highlights = []
     for name in layout.overview.get("highlights", []):
         if name == "last_activity_date":
-            moment = _last_activity(record)
+            moment = _last_activities(record)[0]
             highlights.append({"label": _("Last activity date"), "value": presenter.show("createdate", moment.isoformat()) if moment else ""})
         elif name in presenter.schema.properties:
             highlights.append({"label": presenter.schema.properties[name].label, "value": presenter.show(name, values.get(name))})

@@ -4,10 +4,14 @@ count that does not grow with a record's activities and associations."""
 
 import re
 
+from datetime import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from scheda.activities import services as activities
 from scheda.associations import services as associations
@@ -176,12 +180,18 @@ def test_a_logged_emails_files_show_but_only_go_with_the_email(browser, contact,
 def test_account_overview_and_overview_cards_on_a_company(browser, contact, company, rep):
     associate(contact, company, "Primary")
     records.update_record(company, {"hs_is_target_account": "true"}, rep)
-    activities.log_activity("calls", {"hs_call_body": "Intro call", "hs_call_title": "Intro"}, rep, on=[company])
-    activities.log_activity("notes", {"hs_note_body": "A note"}, rep, on=[company])
+    activities.log_activity("calls", {"hs_call_body": "Intro call", "hs_call_title": "Intro",
+                                      "hs_timestamp": "2026-03-02T09:30:00Z"}, rep, on=[company])
+    activities.log_activity("notes", {"hs_note_body": "A note", "hs_timestamp": "2026-05-04T16:45:00Z"}, rep, on=[company])
     page = browser.get(f"/companies/{company.pk}/").content.decode()
     account = page.split('id="card-account_overview"')[1].split("</section>")[0]
     assert "<dt>Target account</dt><dd>Yes</dd>" in account and "<dt>Contacts</dt><dd>1</dd>" in account
-    assert "Decision Maker (1)" in account and "Last contacted</dt><dd>—" not in account
+    # The last engagement is any activity (the note); the last contact an e-mail, call or meeting.
+    shown = {moment: date_format(timezone.localtime(datetime.fromisoformat(moment)), "SHORT_DATETIME_FORMAT")
+             for moment in ("2026-03-02T09:30:00+00:00", "2026-05-04T16:45:00+00:00")}
+    assert f"Last engagement</dt><dd>{shown['2026-05-04T16:45:00+00:00']}</dd>" in account
+    assert f"Last contacted</dt><dd>{shown['2026-03-02T09:30:00+00:00']}</dd>" in account
+    assert "Decision Maker (1)" in account
     assert "Intro" in page.split("Recent communications")[1].split("</section>")[0]
     assert "A note" not in page.split("Recent communications")[1].split("</section>")[0]  # a note is not a communication
     overview_associations = page.split('id="overview-associations"')[1].split("</section>")[0]
@@ -236,6 +246,21 @@ def test_record_page_queries_do_not_grow_with_activities_or_associations(browser
     assert {tab: count(tab) for tab in ("overview", "activities")} == small
     # Pinned: a new query on this page is a decision, not an accident.
     assert small == {"overview": 17, "activities": 19}
+
+
+def test_a_companys_page_queries_are_pinned_too(browser, contact, company, rep):
+    """A company's page adds its account overview, whose last engagement and last contact are
+    read in one query with the overview's "Last activity date"."""
+    associate(contact, company, "Primary")
+    activities.log_activity("calls", {"hs_call_body": "Intro call"}, rep, on=[company])
+    counts = {}
+    for tab in ("overview", "activities"):
+        htmx(browser, "post", f"/companies/{company.pk}/tab/{tab}/")
+        browser.get(f"/companies/{company.pk}/")
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(f"/companies/{company.pk}/").status_code == 200
+        counts[tab] = len(queries)
+    assert counts == {"overview": 15, "activities": 18}  # 17 and 19 when the three were read apart
 
 
 def test_the_page_speaks_italian(browser, contact):
