@@ -3,7 +3,6 @@ place, association cards, attachments, the account overview, the remembered tab,
 count that does not grow with a record's activities and associations."""
 
 import re
-
 from datetime import datetime
 
 import pytest
