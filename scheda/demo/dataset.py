@@ -4,14 +4,17 @@ builds the benchmark sets S and L."""
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from scheda.objects.services import load_schema
 from scheda.objects.types import WriteContext, format_datetime
@@ -98,14 +101,15 @@ class Generator:
     them; `rates` keeps records per second of each object type."""
 
     def __init__(self, size: Size, *, seed: int = 7, owner_ids: list[str] | None = None,
-                 progress: bool = True, source_id: str = "generate"):
-        self.size, self.rng = size, random.Random(seed)
+                 progress: bool = True, source_id: str = "generate", jobs: int = 1):
+        self.size, self.rng, self.seed, self.jobs = size, random.Random(seed), seed, jobs
         self.owner_ids = owner_ids or []
         self.progress = progress
         self.author = Author(Source.IMPORT, source_id)
         self.now = datetime.now(UTC)
         self.rates: dict[str, float] = {}
         self.ids: dict[str, list[int]] = {}
+        self.on_batch: Callable[[int], None] = lambda count: None  # a share's records written, told its parent
 
     def run(self) -> dict[str, float]:
         self.write("companies", self.size.companies, self.company)
@@ -116,7 +120,58 @@ class Generator:
         return self.rates
 
     def write(self, object_name: str, total: int, build: Callable[[int], RecordInput]) -> None:
-        self.write_inputs(object_name, total, (build(i) for i in range(total)))
+        jobs = min(self.jobs, total // BATCH)
+        # Other processes see only what is committed, and never a database in this one's memory.
+        in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
+        if jobs < 2 or connection.in_atomic_block or in_memory:
+            self.write_inputs(object_name, total, (build(i) for i in range(total)))
+        else:
+            self.write_in_parallel(object_name, total, build, jobs)
+
+    def write_in_parallel(self, object_name: str, total: int, build: Callable[[int], RecordInput], jobs: int) -> None:
+        """`jobs` processes each write a share of the records, on its own connection: one
+        process's validation in Python runs while another's batch holds the database (SQLite's
+        one write lock, or PostgreSQL's row locks on the records both associate with). Each share
+        has its own random numbers, so a seed and a number of jobs give the same values."""
+        bounds = [total * share // jobs for share in range(jobs + 1)]
+        context = multiprocessing.get_context("fork")  # the children start with this generator as it is
+        results, written = context.SimpleQueue(), context.Value("q", 0)
+
+        def share(number: int) -> None:
+            try:
+                self.rng = random.Random(f"{self.seed}:{object_name}:{number}")
+                self.progress, self.on_batch = False, lambda count: _add(written, count)
+                self.write_inputs(object_name, bounds[number + 1] - bounds[number],
+                                  (build(i) for i in range(bounds[number], bounds[number + 1])))
+                results.put((number, self.ids[object_name], None))
+            except BaseException:
+                results.put((number, [], traceback.format_exc()))
+            finally:
+                connections.close_all()
+
+        connections.close_all()  # each process opens its own connection: none is shared across a fork
+        bar = Progress(object_name, total, self.progress)
+        processes = [context.Process(target=share, args=(number,)) for number in range(jobs)]
+        for process in processes:
+            process.start()
+        finished: dict[int, tuple[list[int], str | None]] = {}
+        while len(finished) < jobs:
+            while not results.empty():
+                number, ids, error = results.get()
+                finished[number] = (ids, error)
+            if written.value > bar.done:
+                bar.advance(written.value - bar.done)
+            if len(finished) < jobs and not any(p.is_alive() for p in processes) and results.empty():
+                raise RuntimeError(f"a process writing {object_name} ended without an answer")
+            time.sleep(0.2)
+        for process in processes:
+            process.join()
+        errors = [error for _ids, error in finished.values() if error]
+        if errors:
+            raise RuntimeError(f"writing {object_name} failed in a process:\n{errors[0]}")
+        self.ids.setdefault(object_name, []).extend(i for number in range(jobs) for i in finished[number][0])
+        self.rates[object_name] = bar.rate
+        _analyse()
 
     def write_inputs(self, object_name: str, total: int, inputs: Iterator[RecordInput]) -> None:
         schema, ctx = load_schema(object_name), WriteContext()
@@ -129,6 +184,7 @@ class Generator:
             if len(batch) == BATCH:
                 ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
                 bar.advance(len(batch))
+                self.on_batch(len(batch))
                 batch = []
                 if len(ids) >= analyse_at:
                     _analyse(counts_only=True)
@@ -136,6 +192,7 @@ class Generator:
         if batch:
             ids.extend(r.pk for r in create_records(schema.object_type, batch, self.author, schema=schema, ctx=ctx))
             bar.advance(len(batch))
+            self.on_batch(len(batch))
         self.rates[object_name] = bar.rate
         _analyse()
 
@@ -233,11 +290,19 @@ class Generator:
         kinds = list(ACTIVITY_TO_CONTACT)
         busy = contacts[0]
         total = self.size.activities
+        busy_share = self.size.busy_contact_activities // len(kinds)
         for position, kind in enumerate(kinds):
             share = total // len(kinds) + (1 if position < total % len(kinds) else 0)
-            busy_share = self.size.busy_contact_activities // len(kinds)
-            self.write_inputs(kind, share, (
-                self.activity(kind, busy if n < busy_share else self.rng.choice(contacts)) for n in range(share)))
+
+            def build(n: int, kind: str = kind) -> RecordInput:
+                return self.activity(kind, busy if n < busy_share else self.rng.choice(contacts))
+
+            self.write(kind, share, build)
+
+
+def _add(counter: Any, count: int) -> None:
+    with counter.get_lock():
+        counter.value += count
 
 
 def _ascii(name: str) -> str:

@@ -1,6 +1,11 @@
 """The data generator behind `scheda demo` and `scheda generate`: every object type written
 through the service path, associated as a CRM's records are, on the timelines."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import connection
 
@@ -16,8 +21,10 @@ pytestmark = pytest.mark.django_db
 SMALL = Size(contacts=30, companies=6, deals=8, tickets=4, activities=50, busy_contact_activities=20)
 
 
-def test_a_data_set_has_every_object_associated_and_on_timelines(owner):
-    generator = Generator(SMALL, owner_ids=[str(owner.pk)], progress=False)
+def test_a_data_set_has_every_object_associated_and_on_timelines(owner, monkeypatch):
+    # Inside a transaction (the test's) jobs write in this process: others would not see its rows.
+    monkeypatch.setattr(dataset, "BATCH", 5)
+    generator = Generator(SMALL, owner_ids=[str(owner.pk)], progress=False, jobs=2)
     rates = generator.run()
     counts = {name: Record.objects.filter(object_type__name=name).count() for name in generator.ids}
     assert counts == {"companies": 6, "contacts": 30, "deals": 8, "tickets": 4,
@@ -72,3 +79,68 @@ def test_the_planner_follows_an_object_type_while_it_is_written(owner, monkeypat
     generator.write_inputs("contacts", 400, contacts())
     assert estimates[0] >= 150
     assert estimates[1] >= 100
+
+
+# A child process generates into its own database (the test database of this process is not
+# committed, and on SQLite in memory): each create_records call notes the process that made it.
+PARALLEL = """
+import json, os, sys
+import django
+django.setup()
+from django.db import connection
+from scheda.demo import dataset
+from scheda.demo.dataset import ACTIVITY_TO_CONTACT, Generator, Size
+from scheda.records.models import Record
+from scheda.activities.models import TimelineEntry
+from scheda.associations.models import Association
+
+dataset.BATCH = 10
+writers = []
+create = dataset.create_records
+def noted(*args, **kwargs):
+    with open(sys.argv[1], "a") as log:
+        log.write(f"{os.getpid()} {args[0].name}\\n")
+    return create(*args, **kwargs)
+dataset.create_records = noted
+generator = Generator(Size(contacts=60, companies=25, deals=30, tickets=8, activities=100, busy_contact_activities=50),
+                      progress=False, jobs=2)
+generator.run()
+ids = [i for name in generator.ids for i in generator.ids[name]]
+activities = [i for kind in ACTIVITY_TO_CONTACT for i in generator.ids[kind]]
+print(json.dumps({
+    "parent": os.getpid(),
+    "counts": {name: len(generator.ids[name]) for name in generator.ids},
+    "stored": {name: Record.objects.filter(object_type__name=name).count() for name in generator.ids},
+    "distinct": len(set(ids)) == len(ids) == Record.objects.count(),
+    "on_timelines": TimelineEntry.objects.filter(activity_id__in=activities).count(),
+    "busy": TimelineEntry.objects.filter(record_id=generator.ids["contacts"][0], activity_id__isnull=False).count(),
+    "deals_with_contact": Association.objects.filter(from_record_id__in=generator.ids["deals"], type_id=3).count(),
+}))
+"""
+
+
+def test_jobs_write_each_type_in_shares_from_several_processes(tmp_path):
+    """`scheda generate --jobs 2`: two processes each write a share of a type on their own
+    connection (one validates while the other's batch holds the database); the set is whole."""
+    from scheda.api.tests.live import ROOT, _database_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDA_")}
+    env.update(SCHEDA_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="scheda.settings")
+    if database := _database_url("generate"):
+        env["SCHEDA_DATABASE_URL"] = database
+    subprocess.run([sys.executable, "-m", "scheda.cli", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    log = tmp_path / "writers.log"
+    result = subprocess.run([sys.executable, "-c", PARALLEL, str(log)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.splitlines()[-1])
+    expected = {"companies": 25, "contacts": 60, "deals": 30, "tickets": 8, **{kind: 20 for kind in ACTIVITY_TO_CONTACT}}
+    assert answer["counts"] == answer["stored"] == expected
+    assert answer["distinct"] and answer["on_timelines"] == 100 and answer["busy"] >= 50 and answer["deals_with_contact"] == 30
+    writers: dict[str, set[int]] = {}
+    for line in log.read_text().splitlines():
+        pid, name = line.split()
+        writers.setdefault(name, set()).add(int(pid))
+    # Every type of 20 records or more was written by two processes, none by the parent.
+    assert all(len(pids) == 2 and answer["parent"] not in pids for name, pids in writers.items() if expected[name] >= 20)
+    assert writers["tickets"] == {answer["parent"]}  # 8 records: under two batches, not split
