@@ -64,7 +64,8 @@ def dataset(args: argparse.Namespace, title: str, only: tuple[str, ...] = ()):
                        or User.objects.create_user(f"bench-{n}@example.com", "a-long-password-9") for n in range(1, OWNERS)]
     if not Record.objects.filter(object_type__name="contacts").exists():
         started = time.perf_counter()
-        generator = Generator(SIZES[args.size], owner_ids=[str(owner.pk) for owner in owners], progress=False)
+        generator = Generator(SIZES[args.size], owner_ids=[str(owner.pk) for owner in owners], progress=False,
+                              jobs=os.cpu_count() or 1)
         if only:
             for name in only:  # in order: contacts are associated with the companies made before them
                 generator.write(name, getattr(generator.size, name), getattr(generator, ROW_MAKERS[name]))
