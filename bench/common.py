@@ -54,7 +54,7 @@ def dataset(args: argparse.Namespace, title: str, only: tuple[str, ...] = ()):
     from django.core.management import call_command
 
     from scheda.accounts.models import User
-    from scheda.demo.dataset import SIZES, Generator
+    from scheda.demo.dataset import SIZES, Generator, default_jobs
     from scheda.records.models import Record
 
     print(f"Scheda {title} bench: data set {args.size} on {args.vendor}, {os.cpu_count()} cores")
@@ -65,7 +65,7 @@ def dataset(args: argparse.Namespace, title: str, only: tuple[str, ...] = ()):
     if not Record.objects.filter(object_type__name="contacts").exists():
         started = time.perf_counter()
         generator = Generator(SIZES[args.size], owner_ids=[str(owner.pk) for owner in owners], progress=False,
-                              jobs=os.cpu_count() or 1)
+                              jobs=default_jobs())
         if only:
             for name in only:  # in order: contacts are associated with the companies made before them
                 generator.write(name, getattr(generator.size, name), getattr(generator, ROW_MAKERS[name]))

@@ -107,7 +107,7 @@ generator = Generator(Size(contacts=60, companies=25, deals=30, tickets=8, activ
 generator.run()
 ids = [i for name in generator.ids for i in generator.ids[name]]
 activities = [i for kind in ACTIVITY_TO_CONTACT for i in generator.ids[kind]]
-print(json.dumps({
+answer = {
     "parent": os.getpid(),
     "counts": {name: len(generator.ids[name]) for name in generator.ids},
     "stored": {name: Record.objects.filter(object_type__name=name).count() for name in generator.ids},
@@ -115,7 +115,20 @@ print(json.dumps({
     "on_timelines": TimelineEntry.objects.filter(activity_id__in=activities).count(),
     "busy": TimelineEntry.objects.filter(record_id=generator.ids["contacts"][0], activity_id__isnull=False).count(),
     "deals_with_contact": Association.objects.filter(from_record_id__in=generator.ids["deals"], type_id=3).count(),
-}))
+}
+
+# A share that fails: the generator says so, with the share's traceback.
+def failing(*args, **kwargs):
+    if os.getpid() != answer["parent"]:
+        raise ValueError("this share failed")
+    return create(*args, **kwargs)
+dataset.create_records = failing
+try:
+    generator.write("companies", 30, generator.company)
+    answer["failed"] = ""
+except RuntimeError as error:
+    answer["failed"] = str(error)
+print(json.dumps(answer))
 """
 
 
@@ -144,3 +157,13 @@ def test_jobs_write_each_type_in_shares_from_several_processes(tmp_path):
     # Every type of 20 records or more was written by two processes, none by the parent.
     assert all(len(pids) == 2 and answer["parent"] not in pids for name, pids in writers.items() if expected[name] >= 20)
     assert writers["tickets"] == {answer["parent"]}  # 8 records: under two batches, not split
+    assert "writing companies failed in a process" in answer["failed"] and "this share failed" in answer["failed"]
+
+
+def test_generate_refuses_no_processes_and_defaults_to_one_a_core_on_postgresql(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        call_command("generate", "--jobs", "0")
+    monkeypatch.setattr(dataset.os, "cpu_count", lambda: 6)
+    assert dataset.default_jobs() == (6 if connection.vendor == "postgresql" else 1)

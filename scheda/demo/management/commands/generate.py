@@ -1,9 +1,7 @@
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 
 from scheda.accounts.models import User
-from scheda.demo.dataset import SIZES, Generator
+from scheda.demo.dataset import SIZES, Generator, default_jobs
 
 
 class Command(BaseCommand):
@@ -13,15 +11,16 @@ class Command(BaseCommand):
         parser.add_argument("--size", choices=["S", "L"], default="S")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
-        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                            help="processes writing each object type's records (default: one a core)")
+        parser.add_argument("--jobs", type=int, help="processes writing each object type's records "
+                                                     "(default: one a core on PostgreSQL, one on SQLite)")
 
     def handle(self, *args, **options):
-        if options["jobs"] < 1:
+        jobs = default_jobs() if options["jobs"] is None else options["jobs"]
+        if jobs < 1:
             raise CommandError("--jobs must be 1 or more")
         owners = [str(pk) for pk in User.objects.filter(is_active=True).values_list("pk", flat=True)]
         generator = Generator(SIZES[options["size"]], seed=options["seed"], owner_ids=owners,
-                              progress=not options["quiet"], jobs=options["jobs"])
+                              progress=not options["quiet"], jobs=jobs)
         rates = generator.run()
         for name, rate in rates.items():
             self.stdout.write(f"{name:<11} {len(generator.ids[name]):>10,} records {rate:>10,.0f} records/s")
