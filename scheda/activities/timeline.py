@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -110,11 +110,13 @@ def _owner_ids(rows: Iterable[dict[str, Any]]) -> set[int]:
     return set(User.objects.filter(id__in=ids).values_list("id", flat=True)) if ids else set()
 
 
-def associated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> None:
+def associated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True,
+               new_activities: Mapping[int, dict[str, Any]] | None = None) -> None:
     """Records newly associated, as (record, other) pairs in either direction: an activity goes
     onto the other record's timeline; two records that are not activities each get an
-    "association added" event (unless `events` is off, as when a record is created with them)."""
-    write(pairs, added=True, user_id=user_id, events=events)
+    "association added" event (unless `events` is off, as when a record is created with them).
+    `new_activities`: activities just created, by id, as `_records` would read them back."""
+    write(pairs, added=True, user_id=user_id, events=events, new_activities=new_activities)
 
 
 def dissociated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None, events: bool = True) -> None:
@@ -123,7 +125,8 @@ def dissociated(pairs: Iterable[tuple[int, int]], *, user_id: int | None = None,
     write(pairs, added=False, user_id=user_id, events=events)
 
 
-def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None, events: bool) -> None:
+def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None, events: bool,
+          new_activities: Mapping[int, dict[str, Any]] | None = None) -> None:
     unique = {(min(a, b), max(a, b)) for a, b in pairs if a != b}
     if not unique:
         return
@@ -139,8 +142,10 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
         elif not a_activity:
             plain.append((a, b))
     if activity_pairs and added:
-        # Only the activities' own rows are read whole: their entries copy from them.
-        activities = _records({activity for _, activity in activity_pairs})
+        # Only the activities' own rows are read whole (unless just written): their entries copy from them.
+        wanted = {activity for _, activity in activity_pairs}
+        known = {i: new_activities[i] for i in wanted if i in new_activities} if new_activities else {}
+        activities = {**_records(wanted - known.keys()), **known} if len(known) < len(wanted) else known
         owners = _owner_ids(activities.values())
         _insert([{"record_id": record, "activity_id": activity,
                   **_entry_fields(kinds[activity][0], activities[activity], owners)}

@@ -3,8 +3,8 @@ directions in one transaction, so the two sides never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from typing import NamedTuple
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
@@ -197,12 +197,13 @@ def set_limit(association_type: AssociationType, limit: int | None) -> Associati
 
 @retried  # inside a caller's transaction a savepoint: limits are checked after the insert, and a refusal must undo it
 def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_id: int | None = None,
-                   events: bool = True) -> int:
+                   events: bool = True, new_activities: Mapping[int, dict[str, Any]] | None = None) -> int:
     """Write associations (each with its inverse and, for a label, the unlabeled type too).
     Checks that every record exists and is active and that types fit the records' object types
     and limits; on any error raises ValidationFailed and writes nothing. Returns how many
     associations were new. Runs inside the caller's transaction. New associations reach the
-    records' timelines (`events`: also as "association added" events, by `user_id`)."""
+    records' timelines (`events`: also as "association added" events, by `user_id`; `new_activities`:
+    activities this transaction has just written, as timeline.write reads them)."""
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return 0
@@ -240,7 +241,7 @@ def associate_many(pairs: Iterable[Pair], *, replace_single: bool = True, user_i
     # Without events only an activity's associations reach a timeline: the others are not read.
     reach = {k for k, t in types.items() if events or t.from_object_type.is_activity or t.to_object_type.is_activity}
     timeline.associated([(p.from_id, p.to_id) for p in pairs if p.type_id in reach and (p.from_id, p.to_id) not in before],
-                        user_id=user_id, events=events)
+                        user_id=user_id, events=events, new_activities=new_activities)
     return inserted
 
 

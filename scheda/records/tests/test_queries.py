@@ -109,9 +109,11 @@ def test_created_records_are_returned_as_written_without_reading_them_back(djang
     assert made[0].created_at.year == 2020 and made[0].created_by_id == user.pk
 
 
-def test_associations_made_with_new_records_read_only_the_activities_they_put_on_timelines():
+def test_associations_made_with_new_records_read_no_record_whole(owner):
     """A contact created with its company reaches no timeline, so no record is read for one; a
-    note created on a contact is read (its entry copies it), the contact is not."""
+    note created on a contact reaches the contact's, its entry copied from the values just
+    written, not read back. An existing note associated with another contact is read (its row
+    only), as its entry copies it."""
     company = records.create_record("companies", {"name": "Acme"}, Author())
     with CaptureQueriesContext(connection) as captured:
         records.create_records("contacts", [RecordInput({"email": f"c{i}@example.com"}, [(company.pk, 279)])
@@ -119,12 +121,19 @@ def test_associations_made_with_new_records_read_only_the_activities_they_put_on
     assert not [q for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]
     contact = records.create_record("contacts", {"email": "ada@example.com"}, Author())
     with CaptureQueriesContext(connection) as captured:
-        (note,) = records.create_records("notes", [RecordInput({"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi"},
-                                                               [(contact.pk, 202)])], Author())
+        (note,) = records.create_records("notes", [RecordInput({"hs_timestamp": "2024-01-01T00:00:00Z", "hs_note_body": "hi",
+                                                                "hubspot_owner_id": str(owner.pk)}, [(contact.pk, 202)])],
+                                         Author())
+    assert not [q for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]
+    entry = TimelineEntry.objects.get(record_id=contact.pk, activity_id=note.pk)
+    assert (entry.kind, entry.text, entry.occurred_at.isoformat(), entry.user_id) == (
+        "notes", "hi", "2024-01-01T00:00:00+00:00", owner.pk)
+    other = records.create_record("contacts", {"email": "grace@example.com"}, Author())
+    with CaptureQueriesContext(connection) as captured:
+        associate_many([Pair(note.pk, other.pk, 202)])
     whole = [q["sql"] for q in captured.captured_queries if '"records_record"."search_text"' in q["sql"]]
-    assert len(whole) == 1, whole
-    assert re.findall(r"IN \(([0-9, ]+)\)", whole[0]) == [str(note.pk)], whole
-    assert TimelineEntry.objects.get(record_id=contact.pk, activity_id=note.pk).text == "hi"
+    assert len(whole) == 1 and re.findall(r"IN \(([0-9, ]+)\)", whole[0]) == [str(note.pk)], whole
+    assert TimelineEntry.objects.get(record_id=other.pk, activity_id=note.pk).text == "hi"
 
 
 def test_a_unique_value_the_checks_missed_is_a_conflict_and_writes_nothing(monkeypatch):
