@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -296,7 +297,11 @@ def timeline(record: Record, filters: Filters | None = None, *, after: str | Non
     rest = base.exclude(upcoming_q)
     if after is not None:
         at, entry_id = _parse_cursor(after)
-        rest = rest.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=entry_id))
+        # (occurred_at, id) < (at, entry_id), which PostgreSQL reads as one range of the (record,
+        # time, id) index whatever plan it keeps. Written as an OR, the plan a kept connection
+        # kept read every entry of a busy record and sorted them (32 ms against 0.3 at data set L).
+        # SQLite gets Django's OR.
+        rest = rest.filter(TupleLessThan(Tuple(F("occurred_at"), F("id")), (at, entry_id)))
     entries = list(rest.order_by("-occurred_at", "-id")[:limit + 1])
     items = [_item(e) for e in entries[:limit]]
     more = len(entries) > limit

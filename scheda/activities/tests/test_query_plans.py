@@ -58,3 +58,17 @@ def test_restore_list_reads_the_deleted_activities_before_the_timeline(contact):
     (plan,) = plans(lambda: services.deleted_activities(contact))
     assert "CTE deleted" in plan and "CTE Scan on deleted" in plan, plan
     assert "records_record_pkey" not in plan, plan
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's row comparison; SQLite is given an OR")
+def test_the_next_page_is_one_range_of_the_record_index_whatever_plan_is_kept(contact):
+    """Past a cursor, (occurred_at, id) < (at, id) is one range of the (record, time, id) index.
+    Written as an OR, the plan a kept connection keeps for every record read each entry of the
+    busy contact and sorted them (32 ms against 0.3 at data set L)."""
+    first = timeline.timeline(contact, limit=2)
+    with CaptureQueriesContext(connection) as captured:
+        second = timeline.timeline(contact, after=first.after, limit=2)
+    (page,) = [q["sql"] for q in captured.captured_queries if "timelineentry" in q["sql"] and "ORDER BY" in q["sql"]]
+    assert '("activities_timelineentry"."occurred_at", "activities_timelineentry"."id") < (' in page, page
+    assert " OR " not in page.split("ORDER BY")[0].split('"open")')[-1], page
+    assert [i.key for i in first.items + second.items] == [i.key for i in timeline.timeline(contact, limit=10).items]
