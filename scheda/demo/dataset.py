@@ -310,10 +310,9 @@ class Generator:
 
 
 def default_jobs() -> int:
-    """Processes writing each type: one a core on PostgreSQL, at most 8 (a connection each, of
-    its default 100); one on SQLite, where a batch holds the one write lock for about 70% of its
-    time and two processes wrote no faster (docs/DECISIONS.md 45)."""
-    return min(os.cpu_count() or 1, 8) if connection.vendor == "postgresql" else 1
+    """Processes writing each type: one a core, at most 8 (on PostgreSQL a connection each, of its
+    default 100). docs/DECISIONS.md 45."""
+    return min(os.cpu_count() or 1, 8)
 
 
 def _add(counter: Any, count: int) -> None:

@@ -160,11 +160,11 @@ def test_jobs_write_each_type_in_shares_from_several_processes(tmp_path):
     assert "writing companies failed in a process" in answer["failed"] and "this share failed" in answer["failed"]
 
 
-def test_generate_refuses_no_processes_and_defaults_to_one_a_core_up_to_8_on_postgresql(monkeypatch):
+def test_generate_refuses_no_processes_and_defaults_to_one_a_core_up_to_8(monkeypatch):
     from django.core.management import CommandError, call_command
 
     with pytest.raises(CommandError, match="--jobs must be 1 or more"):
         call_command("generate", "--jobs", "0")
     for cores, jobs in ((6, 6), (64, 8)):
         monkeypatch.setattr(dataset.os, "cpu_count", lambda cores=cores: cores)
-        assert dataset.default_jobs() == (jobs if connection.vendor == "postgresql" else 1)
+        assert dataset.default_jobs() == jobs

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         parser.add_argument("--jobs", type=int, help="processes writing each object type's records "
-                                                     "(default: one a core on PostgreSQL, at most 8; one on SQLite)")
+                                                     "(default: one a core, at most 8)")
 
     def handle(self, *args, **options):
         jobs = default_jobs() if options["jobs"] is None else options["jobs"]
