@@ -87,7 +87,6 @@ PARALLEL = """
 import json, os, sys
 import django
 django.setup()
-from django.db import connection
 from scheda.demo import dataset
 from scheda.demo.dataset import ACTIVITY_TO_CONTACT, Generator, Size
 from scheda.records.models import Record
@@ -95,7 +94,6 @@ from scheda.activities.models import TimelineEntry
 from scheda.associations.models import Association
 
 dataset.BATCH = 10
-writers = []
 create = dataset.create_records
 def noted(*args, **kwargs):
     with open(sys.argv[1], "a") as log:
