@@ -145,8 +145,8 @@ def write(pairs: Iterable[tuple[int, int]], *, added: bool, user_id: int | None,
     if activity_pairs and added:
         # Only the activities' own rows are read whole (unless just written): their entries copy from them.
         wanted = {activity for _, activity in activity_pairs}
-        known = {i: new_activities[i] for i in wanted if i in new_activities} if new_activities else {}
-        activities = {**_records(wanted - known.keys()), **known} if len(known) < len(wanted) else known
+        known = {i: new_activities[i] for i in wanted & new_activities.keys()} if new_activities else {}
+        activities = {**_records(wanted - known.keys()), **known}  # (no query for no ids)
         owners = _owner_ids(activities.values())
         _insert([{"record_id": record, "activity_id": activity,
                   **_entry_fields(kinds[activity][0], activities[activity], owners)}

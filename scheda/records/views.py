@@ -82,16 +82,12 @@ def _last_activities(record: Record) -> tuple[Any, Any]:
     happened (None where there is none): one query, kept on the record, as a company's page
     shows both in its account overview and the first again among its highlights."""
     if not hasattr(record, "_last_activities"):
-        def latest(kinds: tuple[str, ...] | None = None) -> Subquery:
-            entries = TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False,
-                                                   occurred_at__lte=now)
-            if kinds:
-                entries = entries.filter(kind__in=kinds)
-            return Subquery(entries.order_by("-occurred_at").values("occurred_at")[:1])
-
-        now = timezone.now()
+        latest = (TimelineEntry.objects.filter(record_id=record.pk, activity__isnull=False, activity__archived=False,
+                                               occurred_at__lte=timezone.now())
+                  .order_by("-occurred_at").values("occurred_at"))
         record._last_activities = (Record.objects.filter(pk=record.pk)  # type: ignore[attr-defined]
-                                   .annotate(any=latest(), communication=latest(COMMUNICATIONS))
+                                   .annotate(any=Subquery(latest[:1]),
+                                             communication=Subquery(latest.filter(kind__in=COMMUNICATIONS)[:1]))
                                    .values_list("any", "communication").first() or (None, None))
     return record._last_activities  # type: ignore[attr-defined]
 
